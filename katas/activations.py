@@ -1,0 +1,49 @@
+"""Activations: ReLU, its derivative, and softmax.
+
+Notation (as in the seed): every example is a *column*. With k classes and m examples,
+Z is (k, m); the hidden layer has Z1 of shape (n_hidden, m).
+"""
+import numpy as np  # noqa: F401  (you will need it)
+
+
+def relu(Z):
+    """ReLU, element by element: relu(z) = max(0, z).
+
+    Shapes: Z (n, m) -> (n, m), the same shape.
+
+    It is non-linear (so stacking layers adds expressive power), it does not saturate
+    for positive inputs (so gradients flow), and it costs almost nothing.
+    Return a new array: the caller still needs Z (the backward pass reads it).
+    """
+    # TODO(kata relu): return max(0, Z) element by element, without changing Z.
+    raise NotImplementedError("kata 'relu': relu(Z) is not written yet (katas/activations.py)")
+
+
+def relu_backward(dA, Z):
+    """The gradient through ReLU: dZ = dA * relu'(Z).
+
+    Shapes: dA (n, m), Z (n, m) -> dZ (n, m).
+
+    Derivation: A = max(0, Z) element by element, so dA/dZ is 1 where Z > 0 and 0
+    where Z < 0. At Z == 0 the derivative does not exist; this kata takes it as 0.
+    By the chain rule, dL/dZ = dL/dA * dA/dZ = dA * (Z > 0): the mask is the set of
+    units that were active in the forward pass, read from Z (this layer's input to
+    ReLU), never from dA or from another layer.
+    """
+    # TODO(kata relu): multiply dA by the mask (Z > 0).
+    raise NotImplementedError("kata 'relu': relu_backward(dA, Z) is not written yet (katas/activations.py)")
+
+
+def softmax(Z):
+    """Softmax of each column: A[i, j] = exp(Z[i, j]) / sum_k exp(Z[k, j]).
+
+    Shapes: Z (k, m) -> A (k, m); every column of A is a probability distribution.
+
+    Stability: exp(1000) is inf in float64, and inf / inf is NaN. Subtracting any
+    constant c from a column leaves its softmax unchanged,
+        exp(z_i - c) / sum_k exp(z_k - c) = exp(z_i) / sum_k exp(z_k),
+    so take c = the column's max: the largest exponent is then exp(0) = 1 and
+    nothing overflows. Use one max per column, not one for the whole array.
+    """
+    # TODO(kata softmax): shift each column by its max, exponentiate, normalise down axis 0.
+    raise NotImplementedError("kata 'softmax': softmax(Z) is not written yet (katas/activations.py)")

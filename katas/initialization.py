@@ -1,0 +1,46 @@
+"""Initialisation: He (for ReLU) and Glorot (for tanh), and the network's parameters.
+
+Every random number must come from the np.random.Generator passed in as `rng`
+(rng.normal, rng.standard_normal, rng.uniform, ...): the same seed then gives the
+same network, and nothing touches NumPy's global random state.
+"""
+import numpy as np  # noqa: F401  (you will need it)
+
+
+def he_normal(n_out, n_in, rng):
+    """He initialisation: draws from N(0, 2 / n_in).
+
+    Shapes: -> W (n_out, n_in).
+
+    Why 2 / n_in: each unit sums n_in inputs, so Var(z) = n_in Var(w) Var(a). ReLU zeroes
+    about half of its inputs, halving the second moment. Var(w) = 2 / n_in keeps the
+    activations' size constant from layer to layer. Zero weights make every unit
+    identical forever; variance 1 makes activations explode with n_in.
+    Note rng.normal takes the standard deviation, sqrt(2 / n_in), not the variance.
+    """
+    # TODO(kata init): draw a (n_out, n_in) array from N(0, 2 / n_in) with rng.
+    raise NotImplementedError("kata 'init': he_normal(n_out, n_in, rng) is not written yet (katas/initialization.py)")
+
+
+def glorot_uniform(n_out, n_in, rng):
+    """Glorot (Xavier) uniform initialisation: draws from U(-a, a), a = sqrt(6 / (n_in + n_out)).
+
+    Shapes: -> W (n_out, n_in).
+
+    U(-a, a) has variance a^2 / 3 = 2 / (n_in + n_out): a compromise between keeping
+    the forward signal (1 / n_in) and the backward signal (1 / n_out) steady.
+    """
+    # TODO(kata init): draw a (n_out, n_in) array from U(-a, a) with rng.
+    raise NotImplementedError("kata 'init': glorot_uniform(n_out, n_in, rng) is not written yet (katas/initialization.py)")
+
+
+def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+    """The two-layer network's parameters: a dict with W1, b1, W2, b2.
+
+    Shapes: W1 (n_hidden, n_in) and W2 (n_out, n_hidden), both He-initialised;
+    b1 (n_hidden, 1) and b2 (n_out, 1), zeros. Biases are columns so that they
+    broadcast along the batch: (n, m) + (n, 1) -> (n, m). A (n,) vector would
+    broadcast along the wrong axis, silently.
+    """
+    # TODO(kata init): return {"W1": ..., "b1": ..., "W2": ..., "b2": ...}.
+    raise NotImplementedError("kata 'init': init_params(rng) is not written yet (katas/initialization.py)")

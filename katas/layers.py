@@ -1,0 +1,29 @@
+"""The linear (fully connected) layer: Z = W @ A_prev + b."""
+import numpy as np  # noqa: F401  (you will need it)
+
+
+def linear_forward(W, A_prev, b):
+    """Z = W @ A_prev + b.
+
+    Shapes: W (n, n_prev), A_prev (n_prev, m), b (n, 1) -> Z (n, m).
+    b is a column and broadcasts along the batch (the m columns).
+    """
+    # TODO(kata linear): one line.
+    raise NotImplementedError("kata 'linear': linear_forward(W, A_prev, b) is not written yet (katas/layers.py)")
+
+
+def linear_backward(dZ, A_prev, W):
+    """Gradients of a linear layer, given dZ = dL/dZ for each example.
+
+    Shapes: dZ (n, m), A_prev (n_prev, m), W (n, n_prev)
+        -> dW (n, n_prev), db (n, 1), dA_prev (n_prev, m).
+
+    Derivation: Z[:, i] = W A_prev[:, i] + b for every example i, and the loss is the
+    mean over examples. So dW = (1/m) sum_i dZ[:, i] A_prev[:, i]^T = (1/m) dZ @ A_prev.T:
+    the transpose is the chain rule saying that dW is built from dZ and the
+    activations that fed into it. db = (1/m) sum_i dZ[:, i], a (n, 1) column.
+    dA_prev = W.T @ dZ carries the per-example signal back, with no 1/m (the mean
+    is taken once, in dW and db). Every gradient has the shape of its variable.
+    """
+    # TODO(kata linear): return (dW, db, dA_prev).
+    raise NotImplementedError("kata 'linear': linear_backward(dZ, A_prev, W) is not written yet (katas/layers.py)")

@@ -1,0 +1,78 @@
+"""The seed's two-layer network: 784 inputs -> n_hidden ReLU units -> 10-class softmax.
+
+X is (n_in, m), one example per column. params is the dict from init_params:
+W1 (n_hidden, n_in), b1 (n_hidden, 1), W2 (n_out, n_hidden), b2 (n_out, 1).
+Use your own building blocks from the other katas.
+"""
+import numpy as np  # noqa: F401  (you will need it)
+
+from .activations import relu, relu_backward, softmax  # noqa: F401
+from .initialization import init_params  # noqa: F401
+from .layers import linear_backward, linear_forward  # noqa: F401
+from .losses import cross_entropy, one_hot, softmax_cross_entropy_backward  # noqa: F401
+
+
+def forward(params, X):
+    """The forward pass. Returns (A2, cache).
+
+        Z1 = W1 @ X + b1     # (n_hidden, m)
+        A1 = relu(Z1)        # (n_hidden, m)
+        Z2 = W2 @ A1 + b2    # (n_out, m)
+        A2 = softmax(Z2)     # (n_out, m), columns sum to 1
+
+    cache is a dict with the keys "Z1", "A1", "Z2" and "A2": backward needs them.
+    """
+    # TODO(kata forward): compute the four lines above and return (A2, cache).
+    raise NotImplementedError("kata 'forward': forward(params, X) is not written yet (katas/network.py)")
+
+
+def predict(params, X):
+    """The most probable class for each example. Shapes: X (n_in, m) -> (m,) integers."""
+    # TODO(kata forward): argmax of A2 down axis 0.
+    raise NotImplementedError("kata 'forward': predict(params, X) is not written yet (katas/network.py)")
+
+
+def accuracy(predictions, labels):
+    """The fraction of predictions equal to labels, a float in [0, 1]. Shapes: (m,), (m,) -> scalar."""
+    # TODO(kata forward): mean of an element-wise comparison (watch for (m, 1) against (m,)).
+    raise NotImplementedError("kata 'forward': accuracy(predictions, labels) is not written yet (katas/network.py)")
+
+
+def backward(params, cache, X, Y):
+    """Gradients of the mean cross-entropy with respect to every parameter.
+
+    Returns {"dW1", "db1", "dW2", "db2"}, each of its parameter's shape.
+
+    Output layer: dL/dZ2 = A2 - Y (see softmax_cross_entropy_backward), then
+        dZ2 = A2 - Y                          # (n_out, m)
+        dW2 = (1/m) dZ2 @ A1.T                # (n_out, n_hidden)
+        db2 = (1/m) sum of dZ2 over examples  # (n_out, 1)
+    Hidden layer: back through W2, then through ReLU,
+        dZ1 = (W2.T @ dZ2) * (Z1 > 0)         # (n_hidden, m)
+        dW1 = (1/m) dZ1 @ X.T                 # (n_hidden, n_in)
+        db1 = (1/m) sum of dZ1 over examples  # (n_hidden, 1)
+    W2 is 10x10 in the seed, so a wrong transpose gives the right shape and the wrong
+    numbers. The mask is Z1 > 0, from the hidden layer.
+    """
+    # TODO(kata backward): the six lines above (linear_backward and relu_backward help).
+    raise NotImplementedError("kata 'backward': backward(params, cache, X, Y) is not written yet (katas/network.py)")
+
+
+def update(params, grads, alpha):
+    """One step of gradient descent on every parameter: P <- P - alpha * dP.
+
+    Return the updated params dict (updating the arrays in place, as the seed does,
+    is fine too; do not change grads).
+    """
+    # TODO(kata train): step W1, b1, W2 and b2.
+    raise NotImplementedError("kata 'train': update(params, grads, alpha) is not written yet (katas/network.py)")
+
+
+def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+    """Full-batch gradient descent. Returns (params, losses), one loss per iteration.
+
+    params = init_params(rng, n_in, n_hidden, 10); Y = one_hot(labels); then, each
+    iteration: forward, record the loss of that forward pass, backward, update.
+    """
+    # TODO(kata train): the training loop.
+    raise NotImplementedError("kata 'train': train(X, labels, ...) is not written yet (katas/network.py)")

@@ -1,0 +1,153 @@
+"""Known misconceptions: each has a fingerprint (how a wrong answer relates to the right
+one) and a hint. Assertion helpers call :func:`diagnose` on every wrong value, and the
+suite attaches the misconception's id to the failure so tools can count and show it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    title: str
+    hint: str
+
+
+_TABLE = [
+    Misconception("not-started", "not started", "This function still raises NotImplementedError: replace the TODO with your code."),
+    Misconception("returned-none", "nothing returned", "The function returned None. It probably computes the answer but is missing a `return`."),
+    Misconception("mutates-input", "argument modified in place",
+                  "The function changed an array it was given (for example Z[Z < 0] = 0 or Z -= Z.max()). "
+                  "The caller still needs that array: work on a new one (np.maximum, Z - Z.max(...), Z.copy())."),
+    Misconception("bias-vector", "a (n,) vector where a (n, 1) column belongs",
+                  "Biases and their gradients are columns of shape (n, 1). A (n,) vector broadcasts along the wrong "
+                  "axis without any error: use np.zeros((n, 1)) and sum(axis=1, keepdims=True)."),
+    Misconception("silent-broadcast", "silent broadcasting",
+                  "NumPy broadcast two arrays into a bigger one instead of raising: a (n,) vector met a (n, 1) column, "
+                  "or a (m, 1) met a (m,). Write the expected shape next to each line and compare."),
+    Misconception("scalar-sum", "summed over every axis",
+                  "A single number came back where a column was expected: np.sum without axis adds up the whole "
+                  "array. Sum along axis=1 with keepdims=True to keep one entry per unit."),
+    Misconception("transposed", "the transpose of the right answer",
+                  "The result is the transpose of the right one. With square shapes (W2 is 10x10, or m == n) a missing "
+                  "or extra .T never raises. Each example is a column: check which factor goes on which side of @."),
+    Misconception("wrong-axis", "normalised or reduced along the wrong axis",
+                  "Examples are columns, classes are rows: reduce along axis=0 (over classes) for softmax, argmax and "
+                  "the one-hot layout, and along axis=1 (over examples) for biases."),
+    Misconception("global-max", "one max for the whole array",
+                  "Subtracting one max for the whole array is not enough: a column far below it underflows to all "
+                  "zeros and 0/0 gives NaN. Take the max of each column: Z.max(axis=0, keepdims=True)."),
+    Misconception("factor-m", "off by exactly a factor m",
+                  "Off by exactly the batch size m. The 1/m belongs in the loss and in dW and db; dZ2 = A2 - Y and "
+                  "dA_prev = W.T @ dZ carry no 1/m."),
+    Misconception("factor-k", "averaged over k*m entries",
+                  "Off by exactly the number of classes k: the loss is a mean over the m examples (columns), "
+                  "not np.mean over all k*m entries."),
+    Misconception("sign-flipped", "sign flipped",
+                  "Right size, wrong sign. dZ2 is A2 - Y (not Y - A2), and gradient descent subtracts: "
+                  "params - alpha * grads."),
+    Misconception("overflow", "overflow or NaN",
+                  "The result has inf or NaN. exp of a large logit overflows: subtract each column's max before "
+                  "exp. For the loss, 0 * log(0) is NaN: only take the log where Y is 1."),
+    Misconception("relu-mask", "wrong ReLU mask",
+                  "Right where the hidden unit was active, wrong where Z <= 0. The ReLU derivative is (Z > 0) "
+                  "of the same layer's pre-activation: not A2, not dA, and 0 at exactly Z == 0."),
+    Misconception("kink-at-zero", "derivative at 0",
+                  "At exactly Z == 0 this kata takes ReLU's derivative to be 0: use Z > 0, not Z >= 0."),
+    Misconception("zero-init", "all-zero weights",
+                  "Zero weights make every hidden unit compute the same thing, and the gradients keep them identical "
+                  "forever. Draw them at random from the Generator."),
+    Misconception("unit-variance", "variance 1 instead of 2/n_in",
+                  "The weights have variance about 1. He initialisation scales by sqrt(2 / n_in) so activations "
+                  "keep their size as they flow through the layers."),
+    Misconception("variance-as-std", "variance passed as the standard deviation",
+                  "The spread is 2/n_in where the standard deviation should be sqrt(2/n_in): rng.normal takes the "
+                  "standard deviation as scale, not the variance."),
+    Misconception("lecun-variance", "variance 1/n_in instead of 2/n_in",
+                  "The variance is 1/n_in (LeCun/Xavier). He initialisation for ReLU doubles it: 2/n_in, because "
+                  "ReLU zeroes half of the signal."),
+    Misconception("wrong-distribution", "wrong distribution",
+                  "The draws do not follow the distribution asked for: he_normal is Gaussian (rng.normal), "
+                  "glorot_uniform is uniform (rng.uniform) on [-a, a]."),
+    Misconception("global-rng", "numpy's global random state",
+                  "The function used np.random.* (the global state). Use only the Generator passed in as rng, so "
+                  "that a seed reproduces a run."),
+    Misconception("ignores-rng", "not reproducible from the Generator",
+                  "The same seed gave different weights, or different seeds gave the same ones: every draw must come "
+                  "from the rng argument, not from a new Generator."),
+    Misconception("forward-difference", "one-sided differences",
+                  "The estimate is only accurate to O(h): use the central difference (f(x+h) - f(x-h)) / (2h)."),
+    Misconception("not-restored", "x not restored",
+                  "x was left changed: after nudging an entry, put back exactly the value it had."),
+    Misconception("copies-x", "perturbed a copy of x",
+                  "f must see the nudged value. Perturb x itself (x[i] += h), call f, and restore it; a copy does not "
+                  "reach a function that reads x through a closure (like a loss of params['W1'])."),
+    Misconception("dtype", "wrong dtype",
+                  "The values are right but the dtype is not: one-hot targets are floats, predictions are integers."),
+    Misconception("missing-update", "a parameter was not updated",
+                  "Every parameter takes a step: W1, b1, W2 and b2, each with its own gradient."),
+    Misconception("loss-not-decreasing", "the loss does not go down",
+                  "Training did not lower the loss: check that update subtracts alpha * gradient and that the "
+                  "updated parameters are used in the next iteration."),
+]
+
+MISCONCEPTIONS = {m.id: m for m in _TABLE}
+
+
+def get(id: str) -> Misconception:
+    return MISCONCEPTIONS[id]
+
+
+def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
+    try:
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None) -> str | None:
+    """Return the id of the misconception that ``actual`` matches, or None.
+
+    ``alternatives`` maps misconception ids to the answer that mistake would give;
+    tests compute them with the oracles (softmax along the wrong axis, say).
+    """
+    if actual is None:
+        return "returned-none"
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        if e.ndim == 2 and e.shape[1] == 1 and a.shape == (e.shape[0],):
+            return "bias-vector"
+        if a.ndim == 0 and e.size > 1:
+            return "scalar-sum"
+        if a.shape == e.T.shape and _close(a, e.T):
+            return "transposed"
+        if a.size > e.size:
+            return "silent-broadcast"
+        return None
+    for mid, alt in (alternatives or {}).items():
+        if alt is not None and _close(a, alt) and not _close(e, alt):
+            return mid
+    if np.all(np.isfinite(e)) and not np.all(np.isfinite(a)):
+        return "overflow"
+    if e.ndim == 2 and e.shape[0] == e.shape[1] and not _close(e, e.T) and _close(a, e.T):
+        return "transposed"
+    if np.any(e != 0):
+        if _close(a, -e):
+            return "sign-flipped"
+        for factor_id, factor in (("factor-m", m), ("factor-k", k)):
+            if factor and factor != 1 and (_close(a, e * factor) or _close(a, e / factor)):
+                return factor_id
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape == a.shape and _close(a[mask], e[mask]) and not _close(a[~mask], e[~mask]):
+            return "relu-mask"
+    return None

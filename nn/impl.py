@@ -1,0 +1,121 @@
+"""Loading an implementation: ``katas/``, ``solutions/`` or any directory laid out like them.
+
+Each directory is imported as a private package with a name derived from its absolute
+path, so two implementations never share a module in one process, and sibling imports
+inside it (``from .activations import relu``) resolve within the same directory.
+Every module is imported on its own, so a syntax error in one file only costs the
+katas that live in that file.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.machinery
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from . import manifest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ImplementationError(Exception):
+    """An implementation directory or module that cannot be used, said in plain words."""
+
+
+def resolve_impl_dir(spec: str | Path, cwd: Path | None = None, root: Path = PROJECT_ROOT) -> Path:
+    """Find the directory that ``--impl spec`` means.
+
+    Absolute paths are taken as they are. A relative path is looked up from the
+    current directory first, then from the project root, so ``--impl solutions``
+    works from any directory inside the project.
+    """
+    spec_path = Path(spec).expanduser()
+    candidates = [spec_path] if spec_path.is_absolute() else [
+        (cwd or Path.cwd()) / spec_path,
+        root / spec_path,
+    ]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate.resolve()
+    tried = ", ".join(str(c) for c in candidates)
+    raise ImplementationError(f"--impl {spec}: no such directory (looked for {tried})")
+
+
+def _describe_import_error(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename or path}, line {exc.lineno}"
+        text = (exc.text or "").rstrip("\n")
+        caret = ""
+        if text and exc.offset:
+            caret = "\n    " + " " * (exc.offset - 1 - (len(text) - len(text.lstrip()))) + "^"
+        code = f"\n    {text.strip()}{caret}" if text else ""
+        return f"{where}: {type(exc).__name__}: {exc.msg}{code}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).parent == path.parent]
+    where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else str(path)
+    return f"importing {path.name} failed at {where}: {type(exc).__name__}: {exc}"
+
+
+class Implementation:
+    """One implementation directory, importable module by module."""
+
+    def __init__(self, directory: str | Path):
+        self.path = Path(directory).resolve()
+        if not self.path.is_dir():
+            raise ImplementationError(f"implementation directory {self.path} does not exist")
+        digest = hashlib.sha1(str(self.path).encode()).hexdigest()[:12]
+        self.package_name = f"_nn_impl_{digest}"
+        self._package = self._make_package()
+
+    def _make_package(self) -> ModuleType:
+        existing = sys.modules.get(self.package_name)
+        if existing is not None:
+            return existing
+        # The package is built by hand rather than by running the directory's
+        # __init__.py, so a broken or hostile __init__ cannot stop every kata.
+        spec = importlib.machinery.ModuleSpec(self.package_name, None, is_package=True)
+        spec.submodule_search_locations = [str(self.path)]
+        package = importlib.util.module_from_spec(spec)
+        package.__path__ = [str(self.path)]
+        sys.modules[self.package_name] = package
+        return package
+
+    def file_of(self, module: str) -> Path:
+        return self.path / f"{module}.py"
+
+    def display(self, module: str | None = None) -> str:
+        """A short name for messages: ``katas/activations.py`` rather than a long path."""
+        base = self.path
+        try:
+            base = self.path.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        return f"{base}/{module}.py" if module else f"{base}/"
+
+    def module(self, name: str) -> ModuleType:
+        full = f"{self.package_name}.{name}"
+        if full in sys.modules:
+            return sys.modules[full]
+        path = self.file_of(name)
+        if not path.is_file():
+            raise ImplementationError(f"{self.display()} has no {name}.py (expected {path})")
+        try:
+            return importlib.import_module(full)
+        except Exception as exc:  # any failure at import is the submission's, not ours
+            sys.modules.pop(full, None)
+            raise ImplementationError(_describe_import_error(path, exc)) from None
+
+    def function(self, name: str):
+        kata = manifest.kata_of_function(name)
+        module = self.module(kata.module)
+        fn = getattr(module, name, None)
+        if not callable(fn):
+            raise ImplementationError(f"{self.display(kata.module)} has no function {name}()")
+        return fn
+
+    def loaded_modules(self) -> dict[str, ModuleType]:
+        prefix = self.package_name + "."
+        return {k[len(prefix):]: m for k, m in list(sys.modules.items()) if k.startswith(prefix) and m}

@@ -1,0 +1,1 @@
+"""Reference solutions for the katas. Instructors keep this directory to themselves."""

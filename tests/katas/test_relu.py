@@ -1,0 +1,66 @@
+"""Kata relu: relu(Z) and relu_backward(dA, Z)."""
+import numpy as np
+import pytest
+from hypothesis import given
+
+from nn import strategies as S
+from nn.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.gradient_check import check_gradient
+
+pytestmark = pytest.mark.kata_relu
+
+
+@given(S.shapes().flatmap(S.matrices))
+def test_relu_matches_max_of_zero_and_z(impl, Z):
+    """relu(Z) equals max(0, Z) entry by entry, with Z's shape."""
+    out = call(impl.fn("relu"), Z)
+    assert_close(out, np.where(Z > 0, Z, 0.0), call_text("relu", Z=Z), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("shape", S.EDGE_SHAPES)
+def test_relu_keeps_shape_and_float64(impl, shape):
+    """relu keeps the shape and the float64 dtype of Z (m == n, m == 1, m != n)."""
+    Z = np.random.default_rng(1).normal(size=shape)
+    out = assert_shape(call(impl.fn("relu"), Z), shape, call_text("relu", Z=Z))
+    if out.dtype != np.float64:
+        fail(f"{call_text('relu', Z=Z)} returned dtype {out.dtype}; float64 in, float64 out", "dtype")
+
+
+def test_relu_leaves_z_unchanged(impl):
+    """relu does not modify Z."""
+    Z = np.random.default_rng(2).normal(size=(5, 5))
+    check_no_mutation(impl.fn("relu"), call_text("relu", Z=Z), Z=Z)
+
+
+@given(S.shapes().flatmap(lambda s: S.matrices(s).flatmap(lambda dA: S.matrices(s, S.away_from_zero()).map(lambda Z: (dA, Z)))))
+def test_relu_backward_matches_finite_differences(impl, pair):
+    """relu_backward(dA, Z) is the gradient of sum(dA * relu(Z)) with respect to Z."""
+    dA, Z = pair
+    dZ = call(impl.fn("relu_backward"), dA, Z)
+    text = call_text("relu_backward", dA=dA, Z=Z)
+    dZ = assert_shape(dZ, Z.shape, text)
+    result = check_gradient(lambda z: float(np.sum(dA * np.maximum(z, 0.0))), Z, dZ, name="dZ")
+    if not result.ok:
+        assert_close(dZ, np.where(Z > 0, dA, 0.0), text, mask=Z > 0,
+                     alternatives={"relu-mask": np.where(dA > 0, dA, 0.0)})
+        fail(f"{text}: {result}")
+
+
+def test_relu_backward_is_zero_at_exactly_zero(impl):
+    """At Z == 0 exactly, the derivative is taken as 0, so dZ is 0 there."""
+    Z = np.array([[0.0, 1.0, -1.0], [0.0, 0.0, 2.0], [-3.0, 0.0, 0.5]])
+    dA = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    out = call(impl.fn("relu_backward"), dA, Z)
+    text = call_text("relu_backward", dA=dA, Z=Z) + " where Z has exact zeros"
+    expected = np.where(Z > 0, dA, 0.0)
+    out = assert_shape(out, Z.shape, text)
+    if np.any(out[Z == 0] != 0):
+        fail(f"{text}: dZ is not 0 where Z == 0 (got {out[Z == 0].tolist()})", "kink-at-zero")
+    assert_close(out, expected, text, rtol=0, atol=0)
+
+
+def test_relu_backward_leaves_inputs_unchanged(impl):
+    """relu_backward does not modify dA or Z."""
+    rng = np.random.default_rng(3)
+    dA, Z = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    check_no_mutation(impl.fn("relu_backward"), call_text("relu_backward", dA=dA, Z=Z), dA=dA, Z=Z)
