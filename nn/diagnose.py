@@ -107,7 +107,7 @@ def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
         b = np.asarray(b, dtype=np.float64)
     except (TypeError, ValueError):
         return False
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
 def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None) -> str | None:

@@ -1,0 +1,97 @@
+"""Kata backward: backward(params, cache, X, Y) against finite differences of the mean loss.
+
+Every input is drawn with |Z1| >= 0.01, far from ReLU's kink at the step h = 1e-5, so
+the central differences are exact to ~1e-9 and the check is never flaky.
+"""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nn import oracles
+from nn import strategies as S
+from nn.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.gradient_check import check_gradient
+
+pytestmark = pytest.mark.kata_backward
+
+PARAM_SHAPES = {"W1": ("n_hidden", "n_in"), "b1": ("n_hidden", 1), "W2": ("n_out", "n_hidden"), "b2": ("n_out", 1)}
+
+problems = st.tuples(S.network_sizes(), st.integers(0, 2 ** 32 - 1)).map(
+    lambda t: S.network_problem(np.random.default_rng(t[1]), *t[0]))
+
+
+def _grads(impl, params, X, Y):
+    _, cache = oracles.forward(params, X)
+    text = call_text("backward", params=params, cache=cache, X=X, Y=Y)
+    grads = call(impl.fn("backward"), params, cache, X, Y)
+    if not isinstance(grads, dict):
+        fail(f"{text} should return a dict with dW1, db1, dW2, db2, got {type(grads).__name__}",
+             "returned-none" if grads is None else None)
+    return text, grads, cache
+
+
+def _wrong_mask(params, cache, X, Y):
+    """The gradient a mask other than (Z1 > 0) gives: none at all, or Z2's when the shapes allow."""
+    alternatives = []
+    masks = [np.ones_like(cache["Z1"])]
+    if cache["Z2"].shape == cache["Z1"].shape:
+        masks.append(cache["Z2"] > 0)
+    for mask in masks:
+        m = X.shape[1]
+        dZ1 = (params["W2"].T @ (cache["A2"] - Y)) * mask
+        alternatives.append({"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m})
+    return alternatives
+
+
+def _check_param(impl, problem, key, sample=None):
+    params, X, _, Y = problem
+    text, grads, cache = _grads(impl, params, X, Y)
+    gkey = "d" + key
+    if gkey not in grads:
+        fail(f"{text} returned no {gkey!r} (keys: {sorted(map(str, grads))})")
+    expected = oracles.backward(params, cache, X, Y)[gkey]
+    g = assert_shape(grads[gkey], params[key].shape, text, what=gkey, expected=expected)
+
+    def loss_at(value):
+        trial = dict(params, **{key: value})
+        return oracles.mean_loss(trial, X, Y)
+
+    result = check_gradient(loss_at, params[key], g, name=gkey, sample=sample)
+    if not result.ok:
+        alternatives = {}
+        if key in ("W1", "b1"):
+            for alt in _wrong_mask(params, cache, X, Y):
+                alternatives.setdefault("relu-mask", alt[gkey])
+        assert_close(g, expected, text, what=gkey, rtol=1e-5, atol=1e-8, m=X.shape[1], k=Y.shape[0],
+                     alternatives=alternatives)
+        fail(f"{text}: {result}")
+
+
+@pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
+@given(problem=problems)
+def test_backward_matches_finite_differences(impl, key, problem):
+    """Each gradient agrees with central differences of the mean cross-entropy (m == n, m == 1, 10x10-like square W2)."""
+    _check_param(impl, problem, key)
+
+
+@pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
+def test_backward_on_the_seeds_network(impl, key):
+    """The seed's 784-10-10 network on a batch of 32: b1, W2, b2 in full, W1 on 400 sampled entries."""
+    problem = S.network_problem(np.random.default_rng(20), 784, 10, 10, 32)
+    _check_param(impl, problem, key, sample=400 if key == "W1" else None)
+
+
+@pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
+def test_backward_square_case(impl, key):
+    """n_in == n_hidden == n_out == m == 10: every transpose mistake keeps the right shape here."""
+    problem = S.network_problem(np.random.default_rng(21), 10, 10, 10, 10)
+    _check_param(impl, problem, key)
+
+
+def test_backward_leaves_inputs_unchanged(impl):
+    """backward does not modify params, cache, X or Y."""
+    params, X, _, Y = S.network_problem(np.random.default_rng(22), 5, 4, 4, 4)
+    _, cache = oracles.forward(params, X)
+    check_no_mutation(impl.fn("backward"), call_text("backward", params=params, cache=cache, X=X, Y=Y),
+                      params=params, cache=cache, X=X, Y=Y)

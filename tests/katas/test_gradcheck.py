@@ -1,0 +1,115 @@
+"""Kata gradcheck: the learner's own numerical_gradient(f, x, h) and relative_error(a, b)."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from nn import strategies as S
+from nn.assertions import assert_close, assert_scalar, assert_shape, call_text, fail
+
+pytestmark = pytest.mark.kata_gradcheck
+
+
+def _cubic(c):
+    """f(x) = sum(c * x^3) + sum(sin x): its gradient 3 c x^2 + cos x is known exactly."""
+    return (lambda x: float(np.sum(c * x ** 3) + np.sum(np.sin(x))),
+            lambda x: 3 * c * x ** 2 + np.cos(x))
+
+
+@given(S.shapes(max_rows=5, max_cols=5).flatmap(lambda s: S.matrices(s, S.floats(-2, 2))))
+def test_numerical_gradient_matches_the_exact_gradient(impl, x):
+    """numerical_gradient(f, x) agrees with the exact gradient to about h^2 (central differences)."""
+    c = np.linspace(0.5, 2.0, x.size).reshape(x.shape)
+    f, grad = _cubic(c)
+    x_in = x.copy()
+    text = call_text("numerical_gradient", f=f, x=x) + " with f(x) = sum(c x^3) + sum(sin x)"
+    out = assert_shape(impl.fn("numerical_gradient")(f, x_in), x.shape, text)
+    exact = grad(x)
+    # Central differences are accurate to ~1e-10 here; one-sided ones are off by ~1e-5.
+    assert_close(out, exact, text, rtol=1e-7, atol=1e-7, misconception=None,
+                 alternatives={"forward-difference": _one_sided(f, x)})
+
+
+def _one_sided(f, x, h=1e-5):
+    x = x.copy()
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        base = f(x)
+        x[i] = old + h
+        g[i] = (f(x) - base) / h
+        x[i] = old
+    return g
+
+
+def test_numerical_gradient_uses_h(impl):
+    """The step h is the one passed in: with h = 1e-3 a cubic's central difference is off by exactly c h^2."""
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    f = lambda v: float(np.sum(v ** 3))  # noqa: E731
+    h = 1e-3
+    out = impl.fn("numerical_gradient")(f, x.copy(), h)
+    # (f(x+h) - f(x-h)) / 2h = 3x^2 + h^2 exactly for a cubic
+    assert_close(out, 3 * x ** 2 + h ** 2, call_text("numerical_gradient", f=f, x=x) + f", h={h:g}",
+                 rtol=1e-8, atol=1e-9)
+
+
+def test_numerical_gradient_restores_x(impl):
+    """x holds the same values afterwards as before."""
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(3, 4))
+    original = x.copy()
+    impl.fn("numerical_gradient")(lambda v: float(np.sum(v ** 2)), x)
+    if not np.allclose(x, original, rtol=1e-12, atol=1e-12):
+        i = np.unravel_index(int(np.argmax(np.abs(x - original))), x.shape)
+        fail(f"numerical_gradient(f, x) left x changed: x{list(i)} was {original[i]!r}, is now {x[i]!r}", "not-restored")
+
+
+def test_numerical_gradient_perturbs_x_in_place(impl):
+    """f may read x through a closure (a loss of params['W1']): the nudges must reach x itself."""
+    rng = np.random.default_rng(16)
+    params = {"W1": rng.normal(size=(2, 3))}
+    C = rng.normal(size=(2, 3))
+    loss = lambda _: float(np.sum(C * params["W1"] ** 2))  # noqa: E731 - ignores its argument on purpose
+    text = "numerical_gradient(lambda _: loss(params), params['W1'])"
+    out = assert_shape(impl.fn("numerical_gradient")(loss, params["W1"]), (2, 3), text)
+    assert_close(out, 2 * C * params["W1"], text, rtol=1e-7, atol=1e-7,
+                 alternatives={"copies-x": np.zeros((2, 3))})
+
+
+@given(S.shapes().flatmap(lambda s: S.matrices(s).flatmap(lambda a: S.matrices(s).map(lambda b: (a, b)))))
+def test_relative_error_formula(impl, pair):
+    """relative_error(a, b) == ||a - b|| / (||a|| + ||b||) over all entries."""
+    a, b = pair
+    text = call_text("relative_error", a=a, b=b)
+    got = assert_scalar(impl.fn("relative_error")(a.copy(), b.copy()), text)
+    denom = np.sqrt(np.sum(a ** 2)) + np.sqrt(np.sum(b ** 2))
+    expected = 0.0 if denom == 0 else np.sqrt(np.sum((a - b) ** 2)) / denom
+    assert_close(got, expected, text, rtol=1e-9, atol=1e-15)
+
+
+def test_relative_error_of_two_zero_arrays_is_zero(impl):
+    """relative_error(0, 0) is 0.0, with no division-by-zero warning and no NaN."""
+    z = np.zeros((3, 2))
+    text = call_text("relative_error", a=z, b=z)
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        got = assert_scalar(impl.fn("relative_error")(z, z.copy()), text)
+    if got != 0.0:
+        fail(f"{text} returned {got}, expected 0.0 when both arrays are zero", "overflow" if not np.isfinite(got) else None)
+    if any(issubclass(w.category, RuntimeWarning) for w in caught):
+        fail(f"{text} divided 0 by 0 on the way (a RuntimeWarning); check for a zero denominator first", "overflow")
+
+
+def test_relative_error_is_symmetric_and_scale_free(impl):
+    """relative_error(a, b) == relative_error(b, a) == relative_error(10a, 10b), and 1 for a against -a."""
+    rng = np.random.default_rng(17)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    fn = impl.fn("relative_error")
+    ab = assert_scalar(fn(a, b), call_text("relative_error", a=a, b=b))
+    ba = assert_scalar(fn(b, a), call_text("relative_error", a=b, b=a))
+    scaled = assert_scalar(fn(10 * a, 10 * b), call_text("relative_error", a=10 * a, b=10 * b))
+    opposite = assert_scalar(fn(a, -a), call_text("relative_error", a=a, b=-a))
+    assert_close(ba, ab, "relative_error(b, a) compared with relative_error(a, b)", rtol=1e-12, atol=0)
+    assert_close(scaled, ab, "relative_error(10a, 10b) compared with relative_error(a, b)", rtol=1e-12, atol=0)
+    assert_close(opposite, 1.0, "relative_error(a, -a)", rtol=1e-12, atol=0)

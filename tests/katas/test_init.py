@@ -1,0 +1,179 @@
+"""Kata init: he_normal, glorot_uniform and init_params, judged with scipy.stats.
+
+Each statistical test runs at fixed seeds and rejects at a level whose total false
+alarm rate is 1e-4 per test (Bonferroni over the seeds), so a correct answer, with
+any correct use of the Generator, fails with probability below 1 in 10,000.
+"""
+import numpy as np
+import pytest
+from scipy import stats
+
+from nn.assertions import assert_shape, call_text, fail
+
+pytestmark = pytest.mark.kata_init
+
+SEEDS = (0, 1, 2)
+ALPHA = 1e-4 / len(SEEDS)
+N_OUT, N_IN = 120, 250  # 30,000 draws per seed
+
+
+def _weights(fn, seed, n_out=N_OUT, n_in=N_IN):
+    return fn(n_out, n_in, np.random.default_rng(seed))
+
+
+def _he_misconception(W, n_in):
+    sd = float(np.std(W))
+    if sd == 0.0:
+        return "zero-init"
+    for mid, target in (("unit-variance", 1.0), ("lecun-variance", np.sqrt(1.0 / n_in)), ("variance-as-std", 2.0 / n_in)):
+        if abs(sd / target - 1.0) < 0.05:
+            return mid
+    return "wrong-distribution"
+
+
+def _check_normal(W, sd, text):
+    W = np.asarray(W, dtype=np.float64)
+    result = stats.kstest(W.ravel(), "norm", args=(0.0, sd))
+    if not result.pvalue >= ALPHA:
+        fail(f"{text} does not look like N(0, {sd ** 2:.4g}): Kolmogorov-Smirnov p = {result.pvalue:.3g} "
+             f"(rejects below {ALPHA:.2g}); sample mean {W.mean():.4g}, sample std {W.std():.4g}, expected std {sd:.4g}",
+             _he_misconception(W, round(2.0 / sd ** 2)))
+
+
+def _check_variance(W, var, text):
+    W = np.asarray(W, dtype=np.float64).ravel()
+    statistic = float(np.sum(W ** 2) / var)  # chi-square with N degrees of freedom when the mean is 0
+    p = 2 * min(stats.chi2.cdf(statistic, W.size), stats.chi2.sf(statistic, W.size))
+    if not p >= ALPHA:
+        fail(f"{text} has the wrong variance: mean square {np.mean(W ** 2):.4g}, expected {var:.4g} "
+             f"(chi-square p = {p:.3g})", _he_misconception(W, round(2.0 / var)) if var else None)
+
+
+@pytest.mark.parametrize("fn_name", ["he_normal", "glorot_uniform"])
+@pytest.mark.parametrize("n_out,n_in", [(4, 4), (1, 5), (5, 1), (10, 784)])
+def test_initializer_shape(impl, fn_name, n_out, n_in):
+    """he_normal and glorot_uniform return (n_out, n_in): square, single row and single column."""
+    W = impl.fn(fn_name)(n_out, n_in, np.random.default_rng(0))
+    assert_shape(W, (n_out, n_in), f"{fn_name}({n_out}, {n_in}, rng)")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_he_normal_is_gaussian_with_variance_2_over_n_in(impl, seed):
+    """he_normal draws from N(0, 2/n_in) (Kolmogorov-Smirnov test)."""
+    W = _weights(impl.fn("he_normal"), seed)
+    W = assert_shape(W, (N_OUT, N_IN), f"he_normal({N_OUT}, {N_IN}, rng)")
+    _check_normal(W, np.sqrt(2.0 / N_IN), f"he_normal({N_OUT}, {N_IN}, default_rng({seed}))")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_he_normal_variance(impl, seed):
+    """The mean square of he_normal's draws matches 2/n_in (chi-square test)."""
+    W = assert_shape(_weights(impl.fn("he_normal"), seed), (N_OUT, N_IN), f"he_normal({N_OUT}, {N_IN}, rng)")
+    _check_variance(W, 2.0 / N_IN, f"he_normal({N_OUT}, {N_IN}, default_rng({seed}))")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_glorot_uniform_distribution(impl, seed):
+    """glorot_uniform draws from U(-a, a), a = sqrt(6/(n_in + n_out)) (Kolmogorov-Smirnov test)."""
+    text = f"glorot_uniform({N_OUT}, {N_IN}, default_rng({seed}))"
+    W = assert_shape(_weights(impl.fn("glorot_uniform"), seed), (N_OUT, N_IN), text)
+    a = np.sqrt(6.0 / (N_IN + N_OUT))
+    result = stats.kstest(W.ravel(), "uniform", args=(-a, 2 * a))
+    if not result.pvalue >= ALPHA:
+        fail(f"{text} does not look like U(-{a:.4g}, {a:.4g}): Kolmogorov-Smirnov p = {result.pvalue:.3g}; "
+             f"draws span [{W.min():.4g}, {W.max():.4g}], std {W.std():.4g} (expected {a / np.sqrt(3):.4g})",
+             "zero-init" if W.std() == 0 else "wrong-distribution")
+
+
+def test_glorot_uniform_stays_within_bounds(impl):
+    """Every glorot_uniform draw lies in [-a, a]."""
+    n_out, n_in = 30, 20
+    a = np.sqrt(6.0 / (n_in + n_out))
+    W = assert_shape(impl.fn("glorot_uniform")(n_out, n_in, np.random.default_rng(3)), (n_out, n_in),
+                     f"glorot_uniform({n_out}, {n_in}, rng)")
+    if np.max(np.abs(W)) > a:
+        fail(f"glorot_uniform({n_out}, {n_in}, rng) drew {np.max(np.abs(W)):.4g}, outside [-a, a] with a = {a:.4g}",
+             "wrong-distribution")
+
+
+@pytest.mark.parametrize("fn_name", ["he_normal", "glorot_uniform", "init_params"])
+def test_same_seed_same_weights_and_different_seeds_differ(impl, fn_name):
+    """Weights depend on the Generator's seed and only on it."""
+    fn = impl.fn(fn_name)
+
+    def draw(seed):
+        rng = np.random.default_rng(seed)
+        out = fn(rng, 6, 5, 4) if fn_name == "init_params" else fn(5, 6, rng)
+        return out["W1"] if fn_name == "init_params" else out
+
+    a, b, c = (np.asarray(draw(s), dtype=np.float64) for s in (42, 42, 43))
+    if not np.array_equal(a, b):
+        fail(f"{fn_name}: two Generators with seed 42 gave different weights", "ignores-rng")
+    if np.array_equal(a, c):
+        fail(f"{fn_name}: Generators with seeds 42 and 43 gave identical weights", "zero-init" if not a.any() else "ignores-rng")
+
+
+@pytest.mark.parametrize("fn_name", ["he_normal", "glorot_uniform", "init_params"])
+def test_global_random_state_is_not_used(impl, fn_name):
+    """Nothing draws from numpy's global random state (np.random.*)."""
+    fn = impl.fn(fn_name)
+    np.random.seed(1234)
+    before = np.random.get_state()[1].copy(), np.random.get_state()[2]
+    fn(np.random.default_rng(0), 6, 5, 4) if fn_name == "init_params" else fn(5, 6, np.random.default_rng(0))
+    after = np.random.get_state()[1], np.random.get_state()[2]
+    if not (np.array_equal(before[0], after[0]) and before[1] == after[1]):
+        fail(f"{fn_name} changed numpy's global random state", "global-rng")
+
+
+@pytest.mark.parametrize("n_in,n_hidden,n_out", [(784, 10, 10), (7, 5, 3), (4, 4, 4), (1, 6, 2)])
+def test_init_params_shapes(impl, n_in, n_hidden, n_out):
+    """W1 (n_hidden, n_in), b1 (n_hidden, 1), W2 (n_out, n_hidden), b2 (n_out, 1)."""
+    text = f"init_params(rng, n_in={n_in}, n_hidden={n_hidden}, n_out={n_out})"
+    params = impl.fn("init_params")(np.random.default_rng(0), n_in=n_in, n_hidden=n_hidden, n_out=n_out)
+    if not isinstance(params, dict):
+        fail(f"{text} returned {type(params).__name__}; expected a dict with W1, b1, W2, b2",
+             "returned-none" if params is None else None)
+    expected = {"W1": (n_hidden, n_in), "b1": (n_hidden, 1), "W2": (n_out, n_hidden), "b2": (n_out, 1)}
+    for key, shape in expected.items():
+        if key not in params:
+            fail(f"{text} returned no {key!r} (keys: {sorted(params)})")
+        assert_shape(params[key], shape, text, what=key)
+
+
+def test_init_params_default_sizes_are_the_seeds(impl):
+    """init_params(rng) with no sizes builds the seed's 784-10-10 network."""
+    params = impl.fn("init_params")(np.random.default_rng(0))
+    assert_shape(params["W1"], (10, 784), "init_params(rng)", what="W1")
+    assert_shape(params["W2"], (10, 10), "init_params(rng)", what="W2")
+
+
+def test_init_params_biases_are_zero(impl):
+    """b1 and b2 start at zero."""
+    params = impl.fn("init_params")(np.random.default_rng(0), n_in=8, n_hidden=6, n_out=4)
+    for key in ("b1", "b2"):
+        b = np.asarray(params[key], dtype=np.float64)
+        if np.any(b != 0):
+            fail(f"init_params(rng, 8, 6, 4): {key} should be all zeros, got entries in [{b.min():.4g}, {b.max():.4g}]")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_init_params_weights_are_he(impl, seed):
+    """W1 and W2 are He-initialised: N(0, 2/784) for W1 and N(0, 2/n_hidden) for W2 (Kolmogorov-Smirnov)."""
+    n_hidden = 64
+    text = f"init_params(default_rng({seed}), n_in=784, n_hidden={n_hidden}, n_out=10)"
+    params = impl.fn("init_params")(np.random.default_rng(seed), n_in=784, n_hidden=n_hidden, n_out=10)
+    W1 = assert_shape(params["W1"], (n_hidden, 784), text, what="W1")
+    W2 = assert_shape(params["W2"], (10, n_hidden), text, what="W2")
+    _check_normal(W1, np.sqrt(2.0 / 784), text + " W1")
+    _check_normal(W2, np.sqrt(2.0 / n_hidden), text + " W2")
+
+
+def test_init_params_hidden_units_differ(impl):
+    """No two hidden units start identical (identical units stay identical forever)."""
+    params = impl.fn("init_params")(np.random.default_rng(0))
+    W1 = assert_shape(params["W1"], (10, 784), "init_params(rng)", what="W1")
+    for i in range(W1.shape[0]):
+        for j in range(i):
+            if np.array_equal(W1[i], W1[j]):
+                fail(f"init_params(rng): hidden units {j} and {i} have identical weights W1[{j}] == W1[{i}]",
+                     "zero-init")

@@ -1,0 +1,109 @@
+"""Kata softmax: softmax(Z), column by column, stable for any finite Z."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from scipy import special
+
+from nn import strategies as S
+from nn.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+
+pytestmark = pytest.mark.kata_softmax
+
+RTOL, ATOL = 1e-9, 1e-12
+
+
+def _wrong_axis(Z):
+    return special.softmax(Z, axis=1)
+
+
+def _global_max(Z):
+    with np.errstate(all="ignore"):
+        e = np.exp(Z - Z.max())
+        return e / e.sum(axis=0, keepdims=True)
+
+
+def _check(impl, Z, label):
+    text = call_text("softmax", Z=Z) + label
+    with np.errstate(all="ignore"):
+        out = call(impl.fn("softmax"), Z)
+    return assert_close(out, special.softmax(Z, axis=0), text, rtol=RTOL, atol=ATOL,
+                        alternatives={"wrong-axis": _wrong_axis(Z), "global-max": _global_max(Z)})
+
+
+@given(S.logits())
+def test_softmax_matches_scipy(impl, Z):
+    """softmax(Z) equals scipy.special.softmax(Z, axis=0) for moderate logits."""
+    _check(impl, Z, "")
+
+
+@pytest.mark.parametrize("shape", S.EDGE_SHAPES)
+def test_softmax_shape_and_columns_sum_to_one(impl, shape):
+    """The output has Z's shape, entries in [0, 1], and every column sums to 1."""
+    Z = np.random.default_rng(4).normal(0, 3, size=shape)
+    text = call_text("softmax", Z=Z)
+    out = assert_shape(call(impl.fn("softmax"), Z), shape, text, expected=special.softmax(Z, axis=0))
+    sums = out.sum(axis=0)
+    if not np.allclose(sums, 1.0, rtol=0, atol=1e-12) or np.any(out < 0) or np.any(out > 1):
+        worst = int(np.argmax(np.abs(sums - 1.0)))
+        mid = "wrong-axis" if np.allclose(out.sum(axis=1), 1.0) else None
+        fail(f"{text}: the columns must be probability distributions; column {worst} sums to {sums[worst]:.12g}", mid)
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e4, 1e6, 1e300])
+def test_softmax_is_stable_for_huge_logits(impl, scale):
+    """Logits of magnitude 1e3 and more give the right, finite probabilities."""
+    rng = np.random.default_rng(5)
+    Z = rng.uniform(-1, 1, size=(10, 7)) * scale
+    _check(impl, Z, f" (logits up to {scale:g})")
+
+
+def test_softmax_columns_at_very_different_scales(impl):
+    """Each column is shifted by its own max: columns near 0, near +3000 and near -3000 all come out right."""
+    rng = np.random.default_rng(6)
+    Z = rng.normal(0, 1, size=(10, 6))
+    Z[:, 1] += 3000.0
+    Z[:, 2] -= 3000.0
+    Z[:, 4] *= 1e-3
+    Z[:, 5] = Z[:, 5] * 50 + 800
+    _check(impl, Z, " (columns at very different scales)")
+
+
+def test_softmax_of_equal_logits_is_uniform(impl):
+    """A column of equal logits, however large, gives 1/k everywhere."""
+    Z = np.tile(np.array([[0.0, 5.0, -700.0, 1e4, -1e4]]), (8, 1))
+    _check(impl, Z, " (each column constant)")
+
+
+@given(S.logits(), S.floats(-1e3, 1e3))
+def test_softmax_is_shift_invariant(impl, Z, c):
+    """Adding the same number to every entry of a column does not change its softmax."""
+    softmax = impl.fn("softmax")
+    shifts = c * np.linspace(-1, 1, Z.shape[1])[None, :]
+    text = call_text("softmax", Z=Z + shifts) + " (Z shifted per column)"
+    with np.errstate(all="ignore"):
+        base = call(softmax, Z)
+        shifted = call(softmax, Z + shifts)
+    assert_shape(base, Z.shape, call_text("softmax", Z=Z))
+    assert_close(shifted, np.asarray(base, dtype=np.float64), text, rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_raises_no_floating_point_warnings(impl):
+    """No overflow, invalid-value or divide-by-zero warning at logits of 1e3 and more (underflow to 0 is fine)."""
+    rng = np.random.default_rng(7)
+    Z = rng.uniform(-1, 1, size=(10, 5)) * 1e4
+    Z[:, 0] = 1e3
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+        warnings.simplefilter("always")
+        call(impl.fn("softmax"), Z)
+    numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if numeric:
+        fail(f"{call_text('softmax', Z=Z)} raised {len(numeric)} floating-point warning(s), the first: "
+             f"{numeric[0].message}", "overflow")
+
+
+def test_softmax_leaves_z_unchanged(impl):
+    """softmax does not modify Z (no Z -= Z.max(...) on the caller's array)."""
+    Z = np.random.default_rng(8).normal(0, 2, size=(6, 6))
+    check_no_mutation(impl.fn("softmax"), call_text("softmax", Z=Z), Z=Z)
