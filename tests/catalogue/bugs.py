@@ -1,0 +1,422 @@
+"""The public catalogue of realistic learner bugs. Every one must fail a test of its own kata."""
+from . import Variant as B
+
+BUGS = [
+    # relu ---------------------------------------------------------------------------
+    B("relu-in-place", "relu", "activations", """
+        def relu(Z):
+            Z[Z < 0] = 0
+            return Z
+    """, "mutates-input"),
+    B("relu-reduces-with-np-max", "relu", "activations", """
+        def relu(Z):
+            return np.max(Z, 0)
+    """, "silent-broadcast"),
+    B("relu-backward-mask-at-zero", "relu", "activations", """
+        def relu_backward(dA, Z):
+            return dA * (Z >= 0)
+    """, "kink-at-zero"),
+    B("relu-backward-mask-from-dA", "relu", "activations", """
+        def relu_backward(dA, Z):
+            return dA * (dA > 0)
+    """, "relu-mask"),
+    B("relu-backward-returns-mask-only", "relu", "activations", """
+        def relu_backward(dA, Z):
+            return (Z > 0).astype(float)
+    """, "relu-mask"),
+    B("relu-backward-in-place", "relu", "activations", """
+        def relu_backward(dA, Z):
+            dA[Z <= 0] = 0
+            return dA
+    """, "mutates-input"),
+    # softmax ------------------------------------------------------------------------
+    B("softmax-no-max-shift", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z)
+            return e / e.sum(axis=0, keepdims=True)
+    """, "overflow", seed_bug=True),
+    B("softmax-wrong-axis", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+    """, "wrong-axis"),
+    B("softmax-global-max", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - np.max(Z))
+            return e / e.sum(axis=0, keepdims=True)
+    """, "global-max"),
+    B("softmax-sum-without-keepdims", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=0))
+            return e / e.sum(axis=1)
+    """, "wrong-axis"),
+    B("softmax-in-place-shift", "softmax", "activations", """
+        def softmax(Z):
+            Z -= Z.max(axis=0, keepdims=True)
+            e = np.exp(Z)
+            return e / e.sum(axis=0, keepdims=True)
+    """, "mutates-input"),
+    B("softmax-normalised-over-everything", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            return e / e.sum()
+    """, None),
+    # loss ---------------------------------------------------------------------------
+    B("one-hot-transposed", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            return np.eye(num_classes)[labels]
+    """, "transposed"),
+    B("one-hot-integer-dtype", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            Y = np.zeros((num_classes, len(labels)), dtype=int)
+            Y[labels, np.arange(len(labels))] = 1
+            return Y
+    """, "dtype"),
+    B("one-hot-classes-from-data", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            return np.eye(int(np.max(labels)) + 1)[:, labels]
+    """, None),
+    B("cross-entropy-mean-over-k-times-m", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return float(-np.mean(Y * np.log(np.clip(A, 1e-300, 1.0))))
+    """, "factor-k", seed_bug=True),
+    B("cross-entropy-sum-not-mean", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return float(-np.sum(Y[Y > 0] * np.log(A[Y > 0])))
+    """, "factor-m"),
+    B("cross-entropy-nan-at-zero", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return float(-np.sum(Y * np.log(A)) / A.shape[1])
+    """, "overflow"),
+    B("cross-entropy-per-example-vector", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return -np.sum(Y * np.log(np.clip(A, 1e-300, 1.0)), axis=0)
+    """, "silent-broadcast"),
+    B("cross-entropy-sign", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return float(np.sum(Y[Y > 0] * np.log(A[Y > 0])) / A.shape[1])
+    """, "sign-flipped"),
+    B("cross-entropy-clips-in-place", "loss", "losses", """
+        def cross_entropy(A, Y):
+            np.clip(A, 1e-12, 1.0, out=A)
+            return float(-np.sum(Y * np.log(A)) / A.shape[1])
+    """, "mutates-input"),
+    B("softmax-ce-backward-divides-by-m", "loss", "losses", """
+        def softmax_cross_entropy_backward(A, Y):
+            return (A - Y) / A.shape[1]
+    """, "factor-m", seed_bug=True),
+    B("softmax-ce-backward-sign", "loss", "losses", """
+        def softmax_cross_entropy_backward(A, Y):
+            return Y - A
+    """, "sign-flipped"),
+    # init ---------------------------------------------------------------------------
+    B("he-zero-init", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return np.zeros((n_out, n_in))
+    """, "zero-init", seed_bug=True),
+    B("he-unit-variance", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.standard_normal((n_out, n_in))
+    """, "unit-variance", seed_bug=True),
+    B("he-variance-as-std", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.normal(0.0, 2.0 / n_in, size=(n_out, n_in))
+    """, "variance-as-std"),
+    B("he-lecun-variance", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_out, n_in))
+    """, "lecun-variance"),
+    B("he-fan-out", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.normal(0.0, np.sqrt(2.0 / n_out), size=(n_out, n_in))
+    """, "wrong-distribution"),
+    B("he-global-rng", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return np.random.randn(n_out, n_in) * np.sqrt(2.0 / n_in)
+    """, "global-rng"),
+    B("he-fresh-generator", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return np.random.default_rng().normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
+    """, "ignores-rng"),
+    B("glorot-bound-uses-fan-in-only", "init", "initialization", """
+        def glorot_uniform(n_out, n_in, rng):
+            a = np.sqrt(6.0 / n_in)
+            return rng.uniform(-a, a, size=(n_out, n_in))
+    """, "wrong-distribution"),
+    B("glorot-positive-only", "init", "initialization", """
+        def glorot_uniform(n_out, n_in, rng):
+            a = np.sqrt(6.0 / (n_in + n_out))
+            return rng.uniform(0, a, size=(n_out, n_in))
+    """, "wrong-distribution"),
+    B("glorot-shape-swapped", "init", "initialization", """
+        def glorot_uniform(n_out, n_in, rng):
+            a = np.sqrt(6.0 / (n_in + n_out))
+            return rng.uniform(-a, a, size=(n_in, n_out))
+    """, "transposed"),
+    B("init-bias-vector", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            return {"W1": he_normal(n_hidden, n_in, rng), "b1": np.zeros(n_hidden),
+                    "W2": he_normal(n_out, n_hidden, rng), "b2": np.zeros(n_out)}
+    """, "bias-vector", seed_bug=True),
+    B("init-w1-transposed", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            return {"W1": he_normal(n_in, n_hidden, rng), "b1": np.zeros((n_hidden, 1)),
+                    "W2": he_normal(n_out, n_hidden, rng), "b2": np.zeros((n_out, 1))}
+    """, "transposed"),
+    B("init-zero-weights", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            return {"W1": np.zeros((n_hidden, n_in)), "b1": np.zeros((n_hidden, 1)),
+                    "W2": np.zeros((n_out, n_hidden)), "b2": np.zeros((n_out, 1))}
+    """, "zero-init", seed_bug=True),
+    B("init-one-row-for-every-unit", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            row = he_normal(1, n_in, rng)
+            return {"W1": np.repeat(row, n_hidden, axis=0), "b1": np.zeros((n_hidden, 1)),
+                    "W2": he_normal(n_out, n_hidden, rng), "b2": np.zeros((n_out, 1))}
+    """, "zero-init"),
+    # linear -------------------------------------------------------------------------
+    B("linear-forward-bias-as-row", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            return W @ A_prev + b.ravel()
+    """, "bias-vector", seed_bug=True),
+    B("linear-forward-transposed-weights", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            return W.T @ A_prev + b
+    """, None),
+    B("linear-backward-no-1-over-m", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            return dZ @ A_prev.T, np.sum(dZ, axis=1, keepdims=True), W.T @ dZ
+    """, "factor-m", seed_bug=True),
+    B("linear-backward-scalar-db", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return dZ @ A_prev.T / m, np.sum(dZ) / m, W.T @ dZ
+    """, "scalar-sum", seed_bug=True),
+    B("linear-backward-db-vector", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return dZ @ A_prev.T / m, np.sum(dZ, axis=1) / m, W.T @ dZ
+    """, "bias-vector", seed_bug=True),
+    B("linear-backward-dW-transposed", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return A_prev @ dZ.T / m, np.sum(dZ, axis=1, keepdims=True) / m, W.T @ dZ
+    """, "transposed", seed_bug=True),
+    B("linear-backward-dA-missing-transpose", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return dZ @ A_prev.T / m, np.sum(dZ, axis=1, keepdims=True) / m, W @ dZ
+    """, "transposed"),
+    B("linear-backward-dA-divided-by-m", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return dZ @ A_prev.T / m, np.sum(dZ, axis=1, keepdims=True) / m, W.T @ dZ / m
+    """, "factor-m"),
+    B("linear-backward-db-over-examples-axis", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return dZ @ A_prev.T / m, np.sum(dZ, axis=0, keepdims=True) / m, W.T @ dZ
+    """, "silent-broadcast"),
+    # gradcheck ----------------------------------------------------------------------
+    B("numgrad-forward-difference", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros_like(x, dtype=float)
+            base = f(x)
+            for i in np.ndindex(x.shape):
+                old = x[i]
+                x[i] = old + h
+                grad[i] = (f(x) - base) / h
+                x[i] = old
+            return grad
+    """, "forward-difference"),
+    B("numgrad-not-restored", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros_like(x, dtype=float)
+            for i in np.ndindex(x.shape):
+                old = x[i]
+                x[i] = old + h
+                f_plus = f(x)
+                x[i] = old - h
+                grad[i] = (f_plus - f(x)) / (2 * h)
+            return grad
+    """, "not-restored"),
+    B("numgrad-perturbs-a-copy", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros_like(x, dtype=float)
+            for i in np.ndindex(x.shape):
+                xp, xm = x.copy(), x.copy()
+                xp[i] += h
+                xm[i] -= h
+                grad[i] = (f(xp) - f(xm)) / (2 * h)
+            return grad
+    """, "copies-x"),
+    B("numgrad-divides-by-h", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros_like(x, dtype=float)
+            for i in np.ndindex(x.shape):
+                old = x[i]
+                x[i] = old + h
+                f_plus = f(x)
+                x[i] = old - h
+                f_minus = f(x)
+                x[i] = old
+                grad[i] = (f_plus - f_minus) / h
+            return grad
+    """, None),
+    B("relative-error-zero-over-zero", "gradcheck", "gradcheck", """
+        def relative_error(a, b):
+            return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+    """, "overflow"),
+    B("relative-error-elementwise-max", "gradcheck", "gradcheck", """
+        def relative_error(a, b):
+            denom = np.maximum(np.abs(a) + np.abs(b), 1e-12)
+            return float(np.max(np.abs(a - b) / denom))
+    """, None),
+    # forward ------------------------------------------------------------------------
+    B("forward-forgets-softmax", "forward", "network", """
+        def forward(params, X):
+            Z1 = params["W1"] @ X + params["b1"]
+            A1 = relu(Z1)
+            Z2 = params["W2"] @ A1 + params["b2"]
+            return Z2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": Z2}
+    """, None),
+    B("forward-caches-z1-as-a1", "forward", "network", """
+        def forward(params, X):
+            Z1 = params["W1"] @ X + params["b1"]
+            A1 = relu(Z1)
+            Z2 = params["W2"] @ A1 + params["b2"]
+            A2 = softmax(Z2)
+            return A2, {"Z1": Z1, "A1": Z1, "Z2": Z2, "A2": A2}
+    """, None),
+    B("predict-wrong-axis", "forward", "network", """
+        def predict(params, X):
+            A2, _ = forward(params, X)
+            return np.argmax(A2, axis=1)
+    """, "wrong-axis"),
+    B("predict-max-not-argmax", "forward", "network", """
+        def predict(params, X):
+            A2, _ = forward(params, X)
+            return np.max(A2, axis=0)
+    """, None),
+    B("predict-keepdims", "forward", "network", """
+        def predict(params, X):
+            A2, _ = forward(params, X)
+            return np.argmax(A2, axis=0, keepdims=True)
+    """, "silent-broadcast"),
+    B("accuracy-counts", "forward", "network", """
+        def accuracy(predictions, labels):
+            return float(np.sum(predictions == labels))
+    """, "factor-m"),
+    B("accuracy-broadcast-column", "forward", "network", """
+        def accuracy(predictions, labels):
+            return float(np.mean(predictions.reshape(-1, 1) == labels))
+    """, None),
+    # backward -----------------------------------------------------------------------
+    B("backward-dW2-transposed", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dW2 = cache["A1"] @ dZ2.T / m
+            db2 = dZ2.sum(axis=1, keepdims=True) / m
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m, "dW2": dW2, "db2": db2}
+    """, "transposed", seed_bug=True),
+    B("backward-W2-not-transposed", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dZ1 = (params["W2"] @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, None, seed_bug=True),
+    B("backward-mask-from-output-layer", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z2"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "relu-mask", seed_bug=True),
+    B("backward-no-relu-mask", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dZ1 = params["W2"].T @ dZ2
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "relu-mask"),
+    B("backward-dW1-missing-1-over-m", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "factor-m", seed_bug=True),
+    B("backward-db1-vector", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "bias-vector", seed_bug=True),
+    B("backward-sign-flipped", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = Y - cache["A2"]
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "sign-flipped"),
+    # train --------------------------------------------------------------------------
+    B("update-sign-flipped", "train", "network", """
+        def update(params, grads, alpha):
+            return {k: params[k] + alpha * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
+    """, "sign-flipped"),
+    B("update-skips-biases", "train", "network", """
+        def update(params, grads, alpha):
+            params["W1"] = params["W1"] - alpha * grads["dW1"]
+            params["W2"] = params["W2"] - alpha * grads["dW2"]
+            return params
+    """, "missing-update"),
+    B("update-returns-old-params", "train", "network", """
+        def update(params, grads, alpha):
+            new = {k: params[k] - alpha * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
+            return params
+    """, "missing-update"),
+    B("train-reinitialises-every-iteration", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            Y = one_hot(labels, 10)
+            losses = []
+            for _ in range(iterations):
+                params = init_params(rng, X.shape[0], n_hidden, 10)
+                A2, cache = forward(params, X)
+                losses.append(cross_entropy(A2, Y))
+                params = update(params, backward(params, cache, X, Y), alpha)
+            return params, losses
+    """, "loss-not-decreasing"),
+    B("train-records-loss-after-update", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            params = init_params(rng, X.shape[0], n_hidden, 10)
+            Y = one_hot(labels, 10)
+            losses = []
+            for _ in range(iterations):
+                A2, cache = forward(params, X)
+                params = update(params, backward(params, cache, X, Y), alpha)
+                losses.append(cross_entropy(forward(params, X)[0], Y))
+            return params, losses
+    """, None),
+    B("train-fixed-seed", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            rng = np.random.default_rng(0)
+            params = init_params(rng, X.shape[0], n_hidden, 10)
+            Y = one_hot(labels, 10)
+            losses = []
+            for _ in range(iterations):
+                A2, cache = forward(params, X)
+                losses.append(cross_entropy(A2, Y))
+                params = update(params, backward(params, cache, X, Y), alpha)
+            return params, losses
+    """, "ignores-rng"),
+]

@@ -1,0 +1,197 @@
+"""Correct implementations written differently. Every one must pass every test of its kata."""
+from . import Variant as C
+
+CORRECT = [
+    C("relu-where", "relu", "activations", """
+        def relu(Z):
+            return np.where(Z > 0, Z, 0.0)
+    """),
+    C("relu-clip", "relu", "activations", """
+        def relu(Z):
+            return np.clip(Z, 0, None)
+    """),
+    C("relu-multiply-by-mask", "relu", "activations", """
+        def relu(Z):
+            return Z * (Z > 0)
+    """),
+    C("relu-copy-then-assign", "relu", "activations", """
+        def relu(Z):
+            A = Z.copy()
+            A[A < 0] = 0
+            return A
+    """),
+    C("relu-backward-where", "relu", "activations", """
+        def relu_backward(dA, Z):
+            return np.where(Z > 0, dA, 0.0)
+    """),
+    C("relu-backward-copy-and-zero", "relu", "activations", """
+        def relu_backward(dA, Z):
+            dZ = np.array(dA, copy=True)
+            dZ[Z <= 0] = 0
+            return dZ
+    """),
+    C("softmax-scipy", "softmax", "activations", """
+        def softmax(Z):
+            from scipy.special import softmax as scipy_softmax
+            return scipy_softmax(Z, axis=0)
+    """),
+    C("softmax-logsumexp", "softmax", "activations", """
+        def softmax(Z):
+            from scipy.special import logsumexp
+            return np.exp(Z - logsumexp(Z, axis=0, keepdims=True))
+    """),
+    C("softmax-transpose-rows", "softmax", "activations", """
+        def softmax(Z):
+            T = Z.T - Z.T.max(axis=1)[:, None]
+            e = np.exp(T)
+            return (e / e.sum(axis=1)[:, None]).T
+    """),
+    C("one-hot-eye-columns", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            return np.eye(num_classes)[:, labels]
+    """),
+    C("one-hot-comparison", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            return (np.arange(num_classes)[:, None] == np.asarray(labels)[None, :]).astype(np.float64)
+    """),
+    C("cross-entropy-gather", "loss", "losses", """
+        def cross_entropy(A, Y):
+            labels = np.argmax(Y, axis=0)
+            return -np.mean(np.log(A[labels, np.arange(A.shape[1])]))
+    """),
+    C("cross-entropy-where", "loss", "losses", """
+        def cross_entropy(A, Y):
+            with np.errstate(divide="ignore"):
+                logs = np.where(Y > 0, np.log(A), 0.0)
+            return float(-(Y * logs).sum(axis=0).mean())
+    """),
+    C("cross-entropy-tiny-clip", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return float(-np.sum(Y * np.log(np.clip(A, 1e-300, None))) / A.shape[1])
+    """),
+    C("he-standard-normal-scaled", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.standard_normal((n_out, n_in)) * np.sqrt(2 / n_in)
+    """),
+    C("he-scipy-stats", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            from scipy import stats
+            return stats.norm.rvs(loc=0, scale=(2 / n_in) ** 0.5, size=(n_out, n_in), random_state=rng)
+    """),
+    C("he-column-by-column", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            W = np.empty((n_out, n_in))
+            for j in range(n_in):
+                W[:, j] = rng.normal(scale=np.sqrt(2.0 / n_in), size=n_out)
+            return W
+    """),
+    C("glorot-from-random", "init", "initialization", """
+        def glorot_uniform(n_out, n_in, rng):
+            a = (6 / (n_in + n_out)) ** 0.5
+            return a * (2 * rng.random((n_out, n_in)) - 1)
+    """),
+    C("init-params-built-in-a-loop", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            params = {}
+            for i, (fan_in, fan_out) in enumerate([(n_in, n_hidden), (n_hidden, n_out)], start=1):
+                params[f"W{i}"] = he_normal(fan_out, fan_in, rng)
+                params[f"b{i}"] = np.zeros(fan_out).reshape(-1, 1)
+            return params
+    """),
+    C("linear-forward-einsum", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            return np.einsum("ij,jm->im", W, A_prev) + b
+    """),
+    C("linear-forward-dot", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            return np.dot(W, A_prev) + b.reshape(-1, 1)
+    """),
+    C("linear-backward-mean", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = dZ.shape[1]
+            return np.einsum("im,jm->ij", dZ, A_prev) / m, dZ.mean(axis=1, keepdims=True), np.dot(W.T, dZ)
+    """),
+    C("numgrad-plus-minus-two-h", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for idx in np.ndindex(*x.shape):
+                x[idx] += h
+                fp = f(x)
+                x[idx] -= 2 * h
+                fm = f(x)
+                x[idx] += h
+                grad[idx] = (fp - fm) / (2 * h)
+            return grad
+    """),
+    C("numgrad-flat-view", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            flat = x.reshape(-1)
+            grad = np.zeros(flat.size)
+            for i in range(flat.size):
+                saved = flat[i]
+                flat[i] = saved + h
+                fp = f(x)
+                flat[i] = saved - h
+                fm = f(x)
+                flat[i] = saved
+                grad[i] = (fp - fm) / (2 * h)
+            return grad.reshape(x.shape)
+    """),
+    C("relative-error-sqrt-sums", "gradcheck", "gradcheck", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
+            num = np.sqrt(np.sum((a - b) ** 2))
+            den = np.sqrt(np.sum(a ** 2)) + np.sqrt(np.sum(b ** 2))
+            return num / den if den > 0 else 0.0
+    """),
+    C("forward-inline", "forward", "network", """
+        def forward(params, X):
+            Z1 = np.dot(params["W1"], X) + params["b1"]
+            A1 = np.maximum(Z1, 0)
+            Z2 = np.dot(params["W2"], A1) + params["b2"]
+            e = np.exp(Z2 - Z2.max(0))
+            A2 = e / e.sum(0)
+            return A2, dict(Z1=Z1, A1=A1, Z2=Z2, A2=A2)
+    """),
+    C("predict-argmax-method", "forward", "network", """
+        def predict(params, X):
+            return forward(params, X)[0].argmax(0)
+    """),
+    C("accuracy-count-nonzero", "forward", "network", """
+        def accuracy(predictions, labels):
+            return np.count_nonzero(np.ravel(predictions) == np.ravel(labels)) / np.size(labels)
+    """),
+    C("backward-inline-A1-mask", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"] - Y
+            dW2 = np.dot(dZ2, cache["A1"].T) / m
+            db2 = np.mean(dZ2, axis=1, keepdims=True)
+            dZ1 = np.dot(params["W2"].T, dZ2) * (cache["A1"] > 0)
+            dW1 = np.dot(dZ1, X.T) / m
+            db1 = np.mean(dZ1, axis=1, keepdims=True)
+            return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+    """),
+    C("update-functional", "train", "network", """
+        def update(params, grads, alpha):
+            return {name: value - alpha * grads["d" + name] for name, value in params.items()}
+    """),
+    C("update-np-subtract-out", "train", "network", """
+        def update(params, grads, alpha):
+            for name in params:
+                np.subtract(params[name], alpha * grads["d" + name], out=params[name])
+            return params
+    """),
+    C("train-with-functional-update", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            params = init_params(rng, n_in=X.shape[0], n_hidden=n_hidden, n_out=10)
+            Y = one_hot(labels)
+            losses = []
+            for _ in range(iterations):
+                A2, cache = forward(params, X)
+                losses.append(float(cross_entropy(A2, Y)))
+                grads = backward(params, cache, X, Y)
+                params = {k: params[k] - alpha * grads["d" + k] for k in params}
+            return params, np.array(losses)
+    """),
+]
