@@ -1,12 +1,13 @@
-"""Kata init: he_normal, glorot_uniform and init_params, judged with scipy.stats.
+"""Kata init: he_normal, glorot_uniform and init_params, judged by goodness-of-fit tests.
 
-Each statistical test runs at fixed seeds and rejects at a level whose total false
+The p-values are scipy.stats.kstest's and a chi-square test's, computed by nn/stats.py
+(tests/support/test_stats.py checks them against scipy.stats). Each statistical test runs at fixed seeds and rejects at a level whose total false
 alarm rate is 1e-4 per test (Bonferroni over the seeds), so a correct answer, with
 any correct use of the Generator, fails with probability below 1 in 10,000.
 """
 import numpy as np
 import pytest
-from scipy import stats
+from nn import stats
 
 from nn.assertions import assert_shape, call_text, fail
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.kata_init
 
 SEEDS = (0, 1, 2)
 ALPHA = 1e-4 / len(SEEDS)
-N_OUT, N_IN = 120, 250  # 30,000 draws per seed
+N_OUT, N_IN = 80, 150  # 12,000 draws per seed
 
 
 def _weights(fn, seed, n_out=N_OUT, n_in=N_IN):
@@ -33,9 +34,9 @@ def _he_misconception(W, n_in):
 
 def _check_normal(W, sd, text):
     W = np.asarray(W, dtype=np.float64)
-    result = stats.kstest(W.ravel(), "norm", args=(0.0, sd))
-    if not result.pvalue >= ALPHA:
-        fail(f"{text} does not look like N(0, {sd ** 2:.4g}): Kolmogorov-Smirnov p = {result.pvalue:.3g} "
+    pvalue = stats.ks_pvalue(W, stats.normal_cdf(sd))
+    if not pvalue >= ALPHA:
+        fail(f"{text} does not look like N(0, {sd ** 2:.4g}): Kolmogorov-Smirnov p = {pvalue:.3g} "
              f"(rejects below {ALPHA:.2g}); sample mean {W.mean():.4g}, sample std {W.std():.4g}, expected std {sd:.4g}",
              _he_misconception(W, round(2.0 / sd ** 2)))
 
@@ -43,7 +44,7 @@ def _check_normal(W, sd, text):
 def _check_variance(W, var, text):
     W = np.asarray(W, dtype=np.float64).ravel()
     statistic = float(np.sum(W ** 2) / var)  # chi-square with N degrees of freedom when the mean is 0
-    p = 2 * min(stats.chi2.cdf(statistic, W.size), stats.chi2.sf(statistic, W.size))
+    p = stats.chi2_two_sided_pvalue(statistic, W.size)
     if not p >= ALPHA:
         fail(f"{text} has the wrong variance: mean square {np.mean(W ** 2):.4g}, expected {var:.4g} "
              f"(chi-square p = {p:.3g})", _he_misconception(W, round(2.0 / var)) if var else None)
@@ -78,9 +79,9 @@ def test_glorot_uniform_distribution(impl, seed):
     text = f"glorot_uniform({N_OUT}, {N_IN}, default_rng({seed}))"
     W = assert_shape(_weights(impl.fn("glorot_uniform"), seed), (N_OUT, N_IN), text)
     a = np.sqrt(6.0 / (N_IN + N_OUT))
-    result = stats.kstest(W.ravel(), "uniform", args=(-a, 2 * a))
-    if not result.pvalue >= ALPHA:
-        fail(f"{text} does not look like U(-{a:.4g}, {a:.4g}): Kolmogorov-Smirnov p = {result.pvalue:.3g}; "
+    pvalue = stats.ks_pvalue(W, stats.uniform_cdf(-a, a))
+    if not pvalue >= ALPHA:
+        fail(f"{text} does not look like U(-{a:.4g}, {a:.4g}): Kolmogorov-Smirnov p = {pvalue:.3g}; "
              f"draws span [{W.min():.4g}, {W.max():.4g}], std {W.std():.4g} (expected {a / np.sqrt(3):.4g})",
              "zero-init" if W.std() == 0 else "wrong-distribution")
 
