@@ -21,7 +21,9 @@ def run(seed: int):
     env = dict(os.environ, NN_KATAS_PROFILE="seeds")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--impl=solutions", f"--hypothesis-seed={seed}"],
                           cwd=ROOT, env=env, capture_output=True, text=True)
-    return seed, proc.returncode, proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-500:]
+    lines = proc.stdout.strip().splitlines()
+    failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
+    return seed, proc.returncode, "; ".join(failed) or (lines[-1] if lines else proc.stderr[-500:])
 
 
 def main():

@@ -42,3 +42,10 @@ def test_check_gradient_treats_nan_as_failure():
     x = np.ones((2, 2))
     bad = np.full((2, 2), np.nan)
     assert not check_gradient(lambda v: float(np.sum(v)), x, bad).ok
+
+
+def test_tiny_gradients_are_judged_by_absolute_difference():
+    x = np.array([[6e-8]])
+    f = lambda v: float(np.sum(v * 1e-3))  # noqa: E731  (gradient 1e-3, rounding noise ~1e-11)
+    assert check_gradient(f, x, np.array([[1e-3 + 1e-9]])).ok
+    assert not check_gradient(f, x, np.array([[2e-3]])).ok
