@@ -5,14 +5,16 @@ Loaded from the project's ``conftest.py``.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import signal
+import types
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from . import diagnose, manifest, oracles
 from .assertions import KataFailure
@@ -21,6 +23,10 @@ from .impl import Implementation, ImplementationError, resolve_impl_dir
 DEFAULT_TIMEOUT = 30.0
 
 _common = dict(
+    # No shrinking: reports show shapes and the worst entry, not the example itself, and
+    # shrinking a learner's failing test costs more time than the whole passing suite.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    report_multiple_bugs=False,
     deadline=None,
     database=None,
     print_blob=False,
@@ -61,9 +67,20 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def implementation(request) -> Implementation:
     try:
-        return Implementation(resolve_impl_dir(request.config.getoption("--impl"), root=Path(str(request.config.rootpath))))
+        return Implementation(resolve_impl_dir(request.config.getoption("--impl"), root=Path(str(request.config.rootpath))),
+                              stand_ins=oracle_module)
     except ImplementationError as exc:
         pytest.exit(str(exc), returncode=4)
+
+
+def oracle_module(name: str) -> types.ModuleType:
+    """A module holding the oracles for every function of module ``name``."""
+    module = types.ModuleType(name)
+    for kata in manifest.katas():
+        if kata.module == name:
+            for fname in kata.functions:
+                setattr(module, fname, getattr(oracles, fname))
+    return module
 
 
 def kata_of(item) -> manifest.Kata | None:
@@ -110,7 +127,7 @@ def impl(request, implementation, monkeypatch) -> KataFunctions:
     for name in manifest.MODULES:
         try:
             modules[name] = implementation.module(name)
-        except ImplementationError:
+        except (ImplementationError, KataTimeout):
             continue  # reported by the tests of the katas that live there
     for other in manifest.katas():
         if kata is None or other.name == kata.name or other.module not in modules:
@@ -140,7 +157,20 @@ def _on_alarm(signum, frame):
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    # Setup imports the implementation: a loop at import time is caught here.
+    with _time_limit(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
+    with _time_limit(item):
+        yield
+
+
+@contextlib.contextmanager
+def _time_limit(item):
     limit = item.config.getoption("--kata-timeout")
     use_alarm = limit and limit > 0 and hasattr(signal, "SIGALRM")
     if use_alarm:
@@ -169,6 +199,20 @@ def _find(exc, kinds):
         stack.append(e.__cause__)
         stack.append(e.__context__)
     return None
+
+
+def _learner_frame(excinfo, item) -> str:
+    """'katas/layers.py, line 12: return W @ A_prev + b.T' for the deepest frame in the implementation."""
+    implementation = item.funcargs.get("implementation") if hasattr(item, "funcargs") else None
+    if implementation is None:
+        return ""
+    found = ""
+    for entry in excinfo.traceback:
+        path = Path(str(entry.path))
+        if path.parent == implementation.path:
+            line = str(entry.statement).strip().splitlines()[0] if entry.statement else ""
+            found = f"{implementation.display(path.stem)}, line {entry.lineno + 1}: {line}"
+    return found
 
 
 def _first_line(doc: str | None) -> str:
@@ -210,7 +254,8 @@ def _explain(item, call, rep, kata) -> None:
         rep.message = str(found)
         rep.longrepr = f"{where}{check}\n  {rep.message}"
     else:
-        rep.message = f"{type(exc).__name__}: {exc}"
+        where = _learner_frame(call.excinfo, item)
+        rep.message = f"{type(exc).__name__}: {exc}" + (f"\n  raised at {where}" if where else "")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -234,6 +279,7 @@ def _record(item, rep) -> None:
     outcome = rep.outcome if rep.when == "call" or rep.skipped else "error"
     results[item.nodeid] = {
         "nodeid": item.nodeid,
+        "check": _first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name,
         "kata": rep.kata,
         "outcome": outcome,
         "status": rep.status if rep.when == "call" else outcome,

@@ -1,0 +1,109 @@
+"""Running katas' tests in a separate pytest process and reading back what happened.
+
+The CLI, the notebook helper and the grader all go through here. A separate process keeps
+a learner's infinite loop, ``sys.exit`` or crash away from the tool itself.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import manifest
+from .impl import PROJECT_ROOT
+
+DEFAULT_TEST_TIMEOUT = 10.0
+
+
+@dataclass
+class KataResult:
+    kata: str
+    status: str  # "done", "failing", "not started", "error"
+    passed: int = 0
+    total: int = 0
+    failures: list = field(default_factory=list)  # result dicts from the pytest plugin, in test order
+    seconds: float = 0.0
+    output: str = ""
+
+    @property
+    def first_failure(self) -> dict | None:
+        return self.failures[0] if self.failures else None
+
+    @property
+    def misconception(self) -> str | None:
+        """The mistake the report names: the first failing check's, else the first one found."""
+        for failure in self.failures:
+            if failure.get("misconception") and failure["misconception"] != "not-started":
+                return failure["misconception"]
+        return None
+
+    def to_json(self) -> dict:
+        return {"kata": self.kata, "status": self.status, "passed": self.passed, "total": self.total,
+                "failures": self.failures, "seconds": round(self.seconds, 3)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "KataResult":
+        return cls(data["kata"], data["status"], data["passed"], data["total"], data["failures"], data["seconds"])
+
+
+def classify(results: list[dict], expected: list[str]) -> tuple[str, int, list]:
+    by_id = {r["nodeid"]: r for r in results}
+    passed = sum(1 for n in expected if by_id.get(n, {}).get("outcome") == "passed")
+    failures = []
+    for nodeid in expected:
+        r = by_id.get(nodeid)
+        if r is None:  # a test that never reported is a failure, never a pass
+            r = {"nodeid": nodeid, "check": nodeid.split("::")[-1], "outcome": "missing", "status": "missing",
+                 "message": "this check produced no result (the test process stopped early)", "misconception": None}
+        if r["outcome"] != "passed":
+            failures.append(r)
+    if expected and passed == len(expected):
+        status = "done"
+    elif expected and all(f["status"] == "not-started" for f in failures) and passed == 0:
+        status = "not started"
+    else:
+        status = "failing"
+    return status, passed, failures
+
+
+def run_katas(kata_names: list[str], impl: Path, *, timeout: float = DEFAULT_TEST_TIMEOUT,
+              verbose: bool = False, extra: tuple = (), total_timeout: float = 600.0) -> dict[str, KataResult]:
+    """Run the given katas' tests in one pytest process against ``impl``."""
+    katas = [manifest.get(n) for n in kata_names]
+    with tempfile.TemporaryDirectory(prefix="nn-kata-") as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--impl={impl}",
+               f"--report-json={report}", f"--kata-timeout={timeout}",
+               "-m", " or ".join(k.marker for k in katas), *[k.test_file for k in katas], *extra]
+        cmd += ["-v"] if verbose else ["-q", "--no-header", "-p", "no:warnings"]
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=total_timeout,
+                                  stdin=subprocess.DEVNULL)
+            output = proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            output = f"the test process was stopped after {total_timeout:g} s\n" + str(exc.stdout or "")
+        seconds = time.perf_counter() - start
+        data = json.loads(report.read_text()) if report.exists() else {"expected": [], "results": []}
+    out = {}
+    for kata in katas:
+        prefix = kata.test_file + "::"
+        expected = [n for n in data["expected"] if n.startswith(prefix)]
+        results = [r for r in data["results"] if r["nodeid"].startswith(prefix)]
+        if not expected:
+            out[kata.name] = KataResult(kata.name, "error", failures=[{
+                "nodeid": kata.test_file, "check": "collecting the tests", "outcome": "error", "status": "error",
+                "message": _tail(output), "misconception": None}], seconds=seconds, output=output)
+            continue
+        status, passed, failures = classify(results, expected)
+        out[kata.name] = KataResult(kata.name, status, passed, len(expected), failures, seconds, output)
+    return out
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

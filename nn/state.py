@@ -1,0 +1,77 @@
+"""The learner's local state, kept in ``.nn-kata/`` at the project root: cached results by
+content, how many hints were shown, and backups made by ``nn-kata reset``."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import manifest
+from .impl import PROJECT_ROOT
+
+STATE_DIR = Path(os.environ.get("NN_KATA_STATE", PROJECT_ROOT / ".nn-kata"))
+_NN_DIR = Path(__file__).resolve().parent
+
+
+def _read(name: str) -> dict:
+    try:
+        return json.loads((STATE_DIR / name).read_text())
+    except (OSError, ValueError):
+        return {}  # a missing or damaged state file only costs a re-run
+
+
+def _write(name: str, data: dict) -> None:
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = STATE_DIR / (name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(STATE_DIR / name)
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"<missing>"
+
+
+def _suite_digest() -> str:
+    h = hashlib.sha256()
+    for path in sorted(_NN_DIR.glob("*.py")) + [_NN_DIR / "katas.toml", PROJECT_ROOT / "conftest.py"]:
+        h.update(path.name.encode() + _file_bytes(path))
+    return h.hexdigest()
+
+
+def content_key(kata: manifest.Kata, impl: Path, suite_digest: str | None = None) -> str:
+    """What a kata's result depends on: its module file, its tests and the suite itself.
+    Other modules do not count: while a kata is tested, the others are stood in for."""
+    h = hashlib.sha256()
+    h.update(str(impl).encode())
+    h.update(_file_bytes(impl / f"{kata.module}.py"))
+    h.update(_file_bytes(PROJECT_ROOT / kata.test_file))
+    h.update((suite_digest or _suite_digest()).encode())
+    return h.hexdigest()
+
+
+def cached_results(impl: Path) -> dict:
+    return _read("results.json").get(str(impl), {})
+
+
+def store_results(impl: Path, entries: dict) -> None:
+    data = _read("results.json")
+    data.setdefault(str(impl), {}).update(entries)
+    _write("results.json", data)
+
+
+def hints_shown(kata: str) -> int:
+    return int(_read("hints.json").get(kata, 0))
+
+
+def set_hints_shown(kata: str, count: int) -> None:
+    data = _read("hints.json")
+    data[kata] = count
+    _write("hints.json", data)
+
+
+def backup_dir() -> Path:
+    return STATE_DIR / "backups"
