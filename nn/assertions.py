@@ -77,12 +77,14 @@ def _shape_message(call: str, what: str, expected_shape, got) -> str:
     return f"{call} gave the wrong shape for the {what}\n  expected: {tuple(expected_shape)}\n  got:      {describe(got)}"
 
 
-def assert_shape(actual, expected_shape, call: str, what: str = "result", expected=None) -> np.ndarray:
+def assert_shape(actual, expected_shape, call: str, what: str = "result", expected=None, alternatives=None) -> np.ndarray:
     a = as_array(actual, call, what)
     if a.shape != tuple(expected_shape):
         mid = None
         if expected is not None:
-            mid = _diagnose.diagnose(a, expected)
+            mid = _diagnose.diagnose(a, expected, alternatives=alternatives)
+        elif len(expected_shape) == 2 and a.shape == tuple(expected_shape)[::-1]:
+            mid = "transposed"
         elif len(expected_shape) == 2 and expected_shape[1] == 1 and a.shape == (expected_shape[0],):
             mid = "bias-vector"
         elif a.ndim == 0 and int(np.prod(expected_shape)) > 1:
@@ -104,7 +106,7 @@ def assert_close(
     m: int | None = None,
     k: int | None = None,
     mask=None,
-    alternatives: dict | None = None,
+    alternatives=None,
     misconception: str | None = None,
 ) -> np.ndarray:
     """Shape first, then values; the message names the worst entry and a likely mistake."""
@@ -113,7 +115,8 @@ def assert_close(
         fail(f"{call} returned None", "returned-none")
     a = as_array(actual, call, what)
     if a.shape != expected.shape:
-        fail(_shape_message(call, what, expected.shape, a), _diagnose.diagnose(a, expected, m=m, k=k))
+        fail(_shape_message(call, what, expected.shape, a),
+             misconception or _diagnose.diagnose(a, expected, m=m, k=k, alternatives=alternatives))
     a = a.astype(np.float64)
     with np.errstate(all="ignore"):
         bad = ~np.isclose(a, expected, rtol=rtol, atol=atol)

@@ -89,12 +89,46 @@ _TABLE = [
                   "The values are right but the dtype is not: one-hot targets are floats, predictions are integers."),
     Misconception("missing-update", "a parameter was not updated",
                   "Every parameter takes a step: W1, b1, W2 and b2, each with its own gradient."),
+    Misconception("max-vs-maximum", "np.max where np.maximum belongs",
+                  "np.max(Z, 0) reduces Z along axis 0 (one number per column). ReLU compares element by element: "
+                  "np.maximum(0, Z)."),
+    Misconception("missing-upstream", "the local derivative alone",
+                  "You returned the local derivative (Z > 0) by itself. The chain rule multiplies it by the gradient "
+                  "flowing in from above: dZ = dA * (Z > 0)."),
+    Misconception("symmetric-units", "hidden units start identical",
+                  "Several hidden units start with the same weights, so they compute the same thing and receive the same "
+                  "gradient forever. Draw every weight independently."),
+    Misconception("extra-dimension", "the right numbers in the wrong shape",
+                  "The numbers are right but the array has an extra or missing axis, e.g. (1, m) where (m,) is expected. "
+                  "Drop keepdims=True, or reshape to the documented shape."),
+    Misconception("num-classes", "number of classes taken from the data",
+                  "The number of rows is num_classes, not labels.max() + 1: a batch that happens to lack the last "
+                  "classes must still give (num_classes, m)."),
+    Misconception("two-h", "divided by h instead of 2h",
+                  "The central difference spans from x - h to x + h, a distance of 2h: divide by 2h."),
+    Misconception("relative-error-formula", "another relative-error formula",
+                  "Use the norms of the whole arrays: norm(a - b) / (norm(a) + norm(b)), not an element-wise ratio."),
+    Misconception("missing-softmax", "softmax left out",
+                  "A2 must be probabilities: A2 = softmax(Z2). Without it the columns are raw scores."),
+    Misconception("missing-relu", "ReLU left out",
+                  "A1 is relu(Z1), the activation, not the pre-activation Z1: the cache needs both."),
+    Misconception("max-not-argmax", "max instead of argmax",
+                  "predict returns the class (the row index) of the largest probability: np.argmax(A2, axis=0), "
+                  "not the probability itself."),
+    Misconception("loss-after-update", "loss recorded after the update",
+                  "Record the loss of the forward pass you just made, before the update: losses[0] is the loss of the "
+                  "initial parameters."),
+    Misconception("shape-error", "arrays whose shapes do not fit",
+                  "NumPy refused to combine two arrays. Write each operand's shape next to the line: (n, m) @ (m, k) "
+                  "needs the inner sizes to agree, and a missing or extra .T is the usual cause."),
     Misconception("loss-not-decreasing", "the loss does not go down",
                   "Training did not lower the loss: check that update subtracts alpha * gradient and that the "
                   "updated parameters are used in the next iteration."),
 ]
 
 MISCONCEPTIONS = {m.id: m for m in _TABLE}
+# Said of any learner exception of its kind; a report prefers a more specific diagnosis.
+GENERIC = {"shape-error"}
 
 
 def get(id: str) -> Misconception:
@@ -113,8 +147,9 @@ def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
 def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None) -> str | None:
     """Return the id of the misconception that ``actual`` matches, or None.
 
-    ``alternatives`` maps misconception ids to the answer that mistake would give;
-    tests compute them with the oracles (softmax along the wrong axis, say).
+    ``alternatives`` maps misconception ids to the answer that mistake would give (a dict,
+    or a list of pairs when one mistake has several forms); tests compute them with the
+    oracles (softmax along the wrong axis, say).
     """
     if actual is None:
         return "returned-none"
@@ -123,19 +158,24 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None) 
     except (TypeError, ValueError):
         return None
     e = np.asarray(expected, dtype=np.float64)
+    pairs = alternatives.items() if isinstance(alternatives, dict) else (alternatives or ())
+    for mid, alt in pairs:
+        if alt is not None and _close(a, alt) and not _close(e, alt):
+            return mid
     if a.shape != e.shape:
         if e.ndim == 2 and e.shape[1] == 1 and a.shape == (e.shape[0],):
             return "bias-vector"
-        if a.ndim == 0 and e.size > 1:
+        if a.ndim == 0 and e.ndim >= 1:
             return "scalar-sum"
         if a.shape == e.T.shape and _close(a, e.T):
             return "transposed"
+        if a.ndim == 2 and e.ndim == 2 and a.shape == e.shape[::-1]:
+            return "transposed"
+        if a.size == e.size and _close(a.reshape(e.shape), e):
+            return "extra-dimension"
         if a.size > e.size:
             return "silent-broadcast"
         return None
-    for mid, alt in (alternatives or {}).items():
-        if alt is not None and _close(a, alt) and not _close(e, alt):
-            return mid
     if np.all(np.isfinite(e)) and not np.all(np.isfinite(a)):
         return "overflow"
     if e.ndim == 2 and e.shape[0] == e.shape[1] and not _close(e, e.T) and _close(a, e.T):

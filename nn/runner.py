@@ -37,10 +37,11 @@ class KataResult:
     @property
     def misconception(self) -> str | None:
         """The mistake the report names: the first failing check's, else the first one found."""
-        for failure in self.failures:
-            if failure.get("misconception") and failure["misconception"] != "not-started":
-                return failure["misconception"]
-        return None
+        from .diagnose import GENERIC
+
+        found = [f["misconception"] for f in self.failures if f.get("misconception") not in (None, "not-started")]
+        specific = [m for m in found if m not in GENERIC]
+        return (specific or found or [None])[0]
 
     def to_json(self) -> dict:
         return {"kata": self.kata, "status": self.status, "passed": self.passed, "total": self.total,

@@ -11,7 +11,7 @@ BUGS = [
     B("relu-reduces-with-np-max", "relu", "activations", """
         def relu(Z):
             return np.max(Z, 0)
-    """, "silent-broadcast"),
+    """, "max-vs-maximum"),
     B("relu-backward-mask-at-zero", "relu", "activations", """
         def relu_backward(dA, Z):
             return dA * (Z >= 0)
@@ -23,7 +23,7 @@ BUGS = [
     B("relu-backward-returns-mask-only", "relu", "activations", """
         def relu_backward(dA, Z):
             return (Z > 0).astype(float)
-    """, "relu-mask"),
+    """, "missing-upstream"),
     B("relu-backward-in-place", "relu", "activations", """
         def relu_backward(dA, Z):
             dA[Z <= 0] = 0
@@ -49,7 +49,7 @@ BUGS = [
         def softmax(Z):
             e = np.exp(Z - Z.max(axis=0))
             return e / e.sum(axis=1)
-    """, "wrong-axis"),
+    """, "silent-broadcast"),
     B("softmax-in-place-shift", "softmax", "activations", """
         def softmax(Z):
             Z -= Z.max(axis=0, keepdims=True)
@@ -60,7 +60,7 @@ BUGS = [
         def softmax(Z):
             e = np.exp(Z - Z.max(axis=0, keepdims=True))
             return e / e.sum()
-    """, None),
+    """, "wrong-axis"),
     # loss ---------------------------------------------------------------------------
     B("one-hot-transposed", "loss", "losses", """
         def one_hot(labels, num_classes=10):
@@ -75,7 +75,7 @@ BUGS = [
     B("one-hot-classes-from-data", "loss", "losses", """
         def one_hot(labels, num_classes=10):
             return np.eye(int(np.max(labels)) + 1)[:, labels]
-    """, None),
+    """, "num-classes"),
     B("cross-entropy-mean-over-k-times-m", "loss", "losses", """
         def cross_entropy(A, Y):
             return float(-np.mean(Y * np.log(np.clip(A, 1e-300, 1.0))))
@@ -173,7 +173,7 @@ BUGS = [
             row = he_normal(1, n_in, rng)
             return {"W1": np.repeat(row, n_hidden, axis=0), "b1": np.zeros((n_hidden, 1)),
                     "W2": he_normal(n_out, n_hidden, rng), "b2": np.zeros((n_out, 1))}
-    """, "zero-init"),
+    """, "symmetric-units"),
     # linear -------------------------------------------------------------------------
     B("linear-forward-bias-as-row", "linear", "layers", """
         def linear_forward(W, A_prev, b):
@@ -182,7 +182,7 @@ BUGS = [
     B("linear-forward-transposed-weights", "linear", "layers", """
         def linear_forward(W, A_prev, b):
             return W.T @ A_prev + b
-    """, None),
+    """, "transposed"),
     B("linear-backward-no-1-over-m", "linear", "layers", """
         def linear_backward(dZ, A_prev, W):
             return dZ @ A_prev.T, np.sum(dZ, axis=1, keepdims=True), W.T @ dZ
@@ -216,7 +216,7 @@ BUGS = [
         def linear_backward(dZ, A_prev, W):
             m = A_prev.shape[1]
             return dZ @ A_prev.T / m, np.sum(dZ, axis=0, keepdims=True) / m, W.T @ dZ
-    """, "silent-broadcast"),
+    """, "wrong-axis"),
     # gradcheck ----------------------------------------------------------------------
     B("numgrad-forward-difference", "gradcheck", "gradcheck", """
         def numerical_gradient(f, x, h=1e-5):
@@ -262,7 +262,7 @@ BUGS = [
                 x[i] = old
                 grad[i] = (f_plus - f_minus) / h
             return grad
-    """, None),
+    """, "two-h"),
     B("relative-error-zero-over-zero", "gradcheck", "gradcheck", """
         def relative_error(a, b):
             return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
@@ -271,7 +271,7 @@ BUGS = [
         def relative_error(a, b):
             denom = np.maximum(np.abs(a) + np.abs(b), 1e-12)
             return float(np.max(np.abs(a - b) / denom))
-    """, None),
+    """, "relative-error-formula"),
     # forward ------------------------------------------------------------------------
     B("forward-forgets-softmax", "forward", "network", """
         def forward(params, X):
@@ -279,7 +279,7 @@ BUGS = [
             A1 = relu(Z1)
             Z2 = params["W2"] @ A1 + params["b2"]
             return Z2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": Z2}
-    """, None),
+    """, "missing-softmax"),
     B("forward-caches-z1-as-a1", "forward", "network", """
         def forward(params, X):
             Z1 = params["W1"] @ X + params["b1"]
@@ -287,7 +287,7 @@ BUGS = [
             Z2 = params["W2"] @ A1 + params["b2"]
             A2 = softmax(Z2)
             return A2, {"Z1": Z1, "A1": Z1, "Z2": Z2, "A2": A2}
-    """, None),
+    """, "missing-relu"),
     B("predict-wrong-axis", "forward", "network", """
         def predict(params, X):
             A2, _ = forward(params, X)
@@ -297,12 +297,12 @@ BUGS = [
         def predict(params, X):
             A2, _ = forward(params, X)
             return np.max(A2, axis=0)
-    """, None),
+    """, "max-not-argmax"),
     B("predict-keepdims", "forward", "network", """
         def predict(params, X):
             A2, _ = forward(params, X)
             return np.argmax(A2, axis=0, keepdims=True)
-    """, "silent-broadcast"),
+    """, "extra-dimension"),
     B("accuracy-counts", "forward", "network", """
         def accuracy(predictions, labels):
             return float(np.sum(predictions == labels))
@@ -310,7 +310,7 @@ BUGS = [
     B("accuracy-broadcast-column", "forward", "network", """
         def accuracy(predictions, labels):
             return float(np.mean(predictions.reshape(-1, 1) == labels))
-    """, None),
+    """, "silent-broadcast"),
     # backward -----------------------------------------------------------------------
     B("backward-dW2-transposed", "backward", "network", """
         def backward(params, cache, X, Y):
@@ -328,7 +328,7 @@ BUGS = [
             dZ1 = (params["W2"] @ dZ2) * (cache["Z1"] > 0)
             return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
                     "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
-    """, None, seed_bug=True),
+    """, "transposed", seed_bug=True),
     B("backward-mask-from-output-layer", "backward", "network", """
         def backward(params, cache, X, Y):
             m = X.shape[1]
@@ -406,7 +406,7 @@ BUGS = [
                 params = update(params, backward(params, cache, X, Y), alpha)
                 losses.append(cross_entropy(forward(params, X)[0], Y))
             return params, losses
-    """, None),
+    """, "loss-after-update"),
     B("train-fixed-seed", "train", "network", """
         def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
             rng = np.random.default_rng(0)

@@ -31,17 +31,19 @@ def _grads(impl, params, X, Y):
     return text, grads, cache
 
 
-def _wrong_mask(params, cache, X, Y):
-    """The gradient a mask other than (Z1 > 0) gives: none at all, or Z2's when the shapes allow."""
-    alternatives = []
-    masks = [np.ones_like(cache["Z1"])]
-    if cache["Z2"].shape == cache["Z1"].shape:
-        masks.append(cache["Z2"] > 0)
-    for mask in masks:
-        m = X.shape[1]
-        dZ1 = (params["W2"].T @ (cache["A2"] - Y)) * mask
-        alternatives.append({"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m})
-    return alternatives
+def _hidden_layer_mistakes(params, cache, X, Y):
+    """(misconception, {dW1, db1}) for the usual hidden-layer mistakes, where the shapes allow them."""
+    m = X.shape[1]
+    dZ2 = cache["A2"] - Y
+    square = params["W2"].shape[0] == params["W2"].shape[1]
+    candidates = [("relu-mask", (params["W2"].T @ dZ2)),
+                  ("relu-mask", (params["W2"].T @ dZ2) * (cache["Z2"] > 0) if square else None),
+                  ("transposed", (params["W2"] @ dZ2) * (cache["Z1"] > 0) if square else None)]
+    out = []
+    for mid, dZ1 in candidates:
+        if dZ1 is not None:
+            out.append((mid, {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m}))
+    return out
 
 
 def _check_param(impl, problem, key, sample=None):
@@ -59,10 +61,9 @@ def _check_param(impl, problem, key, sample=None):
 
     result = check_gradient(loss_at, params[key], g, name=gkey, sample=sample)
     if not result.ok:
-        alternatives = {}
+        alternatives = []
         if key in ("W1", "b1"):
-            for alt in _wrong_mask(params, cache, X, Y):
-                alternatives.setdefault("relu-mask", alt[gkey])
+            alternatives = [(mid, alt[gkey]) for mid, alt in _hidden_layer_mistakes(params, cache, X, Y)]
         assert_close(g, expected, text, what=gkey, rtol=1e-5, atol=1e-8, m=X.shape[1], k=Y.shape[0],
                      alternatives=alternatives)
         fail(f"{text}: {result}")

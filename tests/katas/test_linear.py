@@ -26,7 +26,19 @@ def test_linear_forward_matches_per_example_loop(impl, problem):
     text = call_text("linear_forward", W=W, A_prev=A_prev, b=b)
     out = call(impl.fn("linear_forward"), W, A_prev, b)
     assert_close(out, oracles.linear_forward(W, A_prev, b), text, rtol=1e-9, atol=1e-12,
-                 alternatives={"bias-vector": _broadcast_bias(W, A_prev, b)})
+                 alternatives={"bias-vector": _broadcast_bias(W, A_prev, b),
+                               "transposed": W.T @ A_prev + b if W.shape[0] == W.shape[1] else None})
+
+
+@pytest.mark.parametrize("n", [1, 4, 10])
+def test_linear_forward_square_case(impl, n):
+    """n == n_prev == m: every transpose and broadcasting mistake keeps the right shape here."""
+    rng = np.random.default_rng(25 + n)
+    W, A_prev, b = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=(n, 1))
+    out = call(impl.fn("linear_forward"), W, A_prev, b)
+    assert_close(out, oracles.linear_forward(W, A_prev, b), call_text("linear_forward", W=W, A_prev=A_prev, b=b),
+                 rtol=1e-9, atol=1e-12,
+                 alternatives={"bias-vector": _broadcast_bias(W, A_prev, b), "transposed": W.T @ A_prev + b})
 
 
 def test_linear_forward_leaves_inputs_unchanged(impl):
@@ -34,6 +46,11 @@ def test_linear_forward_leaves_inputs_unchanged(impl):
     rng = np.random.default_rng(12)
     W, A_prev, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 3)), rng.normal(size=(3, 1))
     check_no_mutation(impl.fn("linear_forward"), call_text("linear_forward", W=W, A_prev=A_prev, b=b), W=W, A_prev=A_prev, b=b)
+
+
+def _untransposed(W, dZ):
+    """W @ dZ: what a missing .T on W gives when W happens to be square."""
+    return W @ dZ if W.shape[0] == W.shape[1] else None
 
 
 def _backward(impl, W, A_prev, b, dZ):
@@ -64,7 +81,8 @@ def test_linear_backward_db(impl, problem):
     W, A_prev, b, dZ = problem
     m = A_prev.shape[1]
     text, (_, db, _) = _backward(impl, W, A_prev, b, dZ)
-    db = assert_shape(db, b.shape, text, what="db")
+    db = assert_shape(db, b.shape, text, what="db", expected=dZ.mean(axis=1, keepdims=True),
+                      alternatives={"wrong-axis": dZ.sum(axis=0, keepdims=True) / m})
     result = check_gradient(lambda bb: float(np.sum(dZ * (W @ A_prev + bb))) / m, b, db, name="db")
     if not result.ok:
         assert_close(db, dZ.mean(axis=1, keepdims=True), text, what="db", rtol=1e-6, atol=1e-9, m=m)
@@ -80,7 +98,8 @@ def test_linear_backward_dA_prev(impl, problem):
     dA_prev = assert_shape(dA_prev, A_prev.shape, text, what="dA_prev")
     result = check_gradient(lambda a: float(np.sum(dZ * (W @ a + b))), A_prev, dA_prev, name="dA_prev")
     if not result.ok:
-        assert_close(dA_prev, oracles.linear_backward(dZ, A_prev, W)[2], text, what="dA_prev", rtol=1e-6, atol=1e-9, m=m)
+        assert_close(dA_prev, oracles.linear_backward(dZ, A_prev, W)[2], text, what="dA_prev", rtol=1e-6, atol=1e-9, m=m,
+                     alternatives={"transposed": _untransposed(W, dZ)})
         fail(f"{text}: {result}")
 
 
@@ -91,8 +110,10 @@ def test_linear_backward_shapes(impl, n, n_prev, m):
     W, A_prev, dZ = rng.normal(size=(n, n_prev)), rng.normal(size=(n_prev, m)), rng.normal(size=(n, m))
     text, (dW, db, dA_prev) = _backward(impl, W, A_prev, np.zeros((n, 1)), dZ)
     expected = oracles.linear_backward(dZ, A_prev, W)
+    alternatives = {"dW": None, "db": dZ.sum(axis=0, keepdims=True) / m, "dA_prev": _untransposed(W, dZ)}
     for what, value, exp in (("dW", dW, expected[0]), ("db", db, expected[1]), ("dA_prev", dA_prev, expected[2])):
-        assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m)
+        assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m,
+                     alternatives={"wrong-axis" if what == "db" else "transposed": alternatives[what]})
 
 
 def test_linear_backward_leaves_inputs_unchanged(impl):
