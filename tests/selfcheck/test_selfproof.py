@@ -98,6 +98,8 @@ def test_summary(bug_verdicts, correct_verdicts):
         SUMMARY["missed"] = "not diagnosed: " + ", ".join(missed)
     wrong_hints = [c.id for c in CORRECT if correct_verdicts[c.id].misconception]
     SUMMARY["wrong_hints"] = f"hints shown to correct variants: {len(wrong_hints)}"
+    assert diagnosed >= 0.9 * len(BUGS), SUMMARY.get("missed")
+    assert not wrong_hints, f"correct variants shown a hint: {wrong_hints}"
     assert killed == len(BUGS) and accepted == len(CORRECT)
 
 

@@ -1,5 +1,6 @@
 """The manifest is the single list of katas, and stubs, solutions and tests agree with it."""
 import ast
+from pathlib import Path
 
 from nn import manifest
 from nn.impl import PROJECT_ROOT
@@ -47,3 +48,19 @@ def test_unknown_kata_lists_the_valid_ones():
         assert "softmax" in str(exc) and "relu" in str(exc)
     else:
         raise AssertionError("no error for an unknown kata")
+
+
+def test_the_shipped_pristine_stubs_match_katas():
+    """nn/pristine_katas.zip is what `nn-kata reset` restores: rebuild it with `python -m nn.pristine`."""
+    import subprocess
+
+    from nn.pristine import pristine_files
+
+    head = subprocess.run(["git", "ls-files", "katas"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    if head.returncode != 0 or not head.stdout.strip():
+        return  # not the project's own checkout (a student copy): nothing to compare
+    committed = {}
+    for path in head.stdout.split():
+        show = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+        committed[Path(path).name] = show.stdout
+    assert pristine_files() == committed
