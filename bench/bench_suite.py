@@ -1,8 +1,11 @@
-"""Times the kata suite as a learner runs it: whole pytest processes, interpreter start included.
+"""Times what a learner waits for: whole processes, interpreter start included.
 
     python bench/bench_suite.py [--impl solutions] [--repeat 5]
 
-Prints the median wall time of the full kata suite and of each kata's tests alone.
+Prints the median wall time of the full kata suite, of each kata's tests alone, of
+`nn-kata check KATA` (nothing cached) and of `nn-kata status` on an unchanged tree.
+Python's default bytecode caching is on (PYTHONDONTWRITEBYTECODE is removed), as on a
+learner's machine.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,18 +23,25 @@ sys.path.insert(0, str(ROOT))
 
 from nn import manifest  # noqa: E402
 
+NN_KATA = Path(sys.executable).with_name("nn-kata")
 
-def wall(args, repeat):
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NN_KATAS_PROFILE")}  # the learner's profile
+
+def learner_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NN_KATAS_PROFILE", "PYTHONDONTWRITEBYTECODE")}
+    env.update(extra)
+    return env
+
+
+def wall(cmd, repeat, env_factory=learner_env):
     times = []
     for _ in range(repeat):
+        env = env_factory()
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
         if proc.returncode not in (0, 1):
             raise SystemExit(proc.stdout + proc.stderr)
-    return statistics.median(times), proc.stdout.strip().splitlines()[-1]
+    return statistics.median(times), (proc.stdout.strip().splitlines() or [""])[-1]
 
 
 def main():
@@ -39,11 +50,23 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, --impl {args.impl}, median of {args.repeat}")
-    total, line = wall([f"--impl={args.impl}"], args.repeat)
-    print(f"{'whole kata suite':<22}{total:6.2f} s   {line}")
+    pytest = [sys.executable, "-m", "pytest", "-q", f"--impl={args.impl}"]
+    wall(pytest, 1)  # warm the bytecode caches once
+    total, line = wall(pytest, args.repeat)
+    print(f"{'pytest (whole suite)':<28}{total:6.2f} s   {line}")
     for kata in manifest.katas():
-        t, line = wall([f"--impl={args.impl}", kata.test_file, "-m", kata.marker], args.repeat)
-        print(f"{'kata ' + kata.name:<22}{t:6.2f} s   {line}")
+        t, line = wall(pytest + [kata.test_file, "-m", kata.marker], args.repeat)
+        print(f"{'pytest -m ' + kata.marker:<28}{t:6.2f} s   {line}")
+    if NN_KATA.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = lambda: learner_env(NN_KATA_STATE=tempfile.mkdtemp(dir=tmp))  # noqa: E731
+            for kata in ("softmax", "backward", "init"):
+                t, _ = wall([str(NN_KATA), "check", kata, "--impl", args.impl], args.repeat, fresh)
+                print(f"{'nn-kata check ' + kata:<28}{t:6.2f} s   (nothing cached)")
+            warm = lambda: learner_env(NN_KATA_STATE=str(Path(tmp) / "warm"))  # noqa: E731
+            wall([str(NN_KATA), "status", "--impl", args.impl], 1, warm)
+            t, _ = wall([str(NN_KATA), "status", "--impl", args.impl], args.repeat, warm)
+            print(f"{'nn-kata status (unchanged)':<28}{t:6.2f} s")
 
 
 if __name__ == "__main__":
