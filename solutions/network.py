@@ -19,7 +19,9 @@ def backward(params, cache, X, Y):
     dZ2 = softmax_cross_entropy_backward(cache["A2"], Y)  # (n_out, m)
     dW2, db2, dA1 = linear_backward(dZ2, cache["A1"], params["W2"])  # (n_out, n_hidden), (n_out, 1), (n_hidden, m)
     dZ1 = relu_backward(dA1, cache["Z1"])  # (n_hidden, m)
-    dW1, db1, _ = linear_backward(dZ1, X, params["W1"])  # (n_hidden, n_in), (n_hidden, 1)
+    m = X.shape[1]
+    dW1 = dZ1 @ X.T / m  # (n_hidden, n_in); no dX: nothing below the input needs it
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m  # (n_hidden, 1)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
