@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
 import struct
@@ -205,7 +206,11 @@ def download(dataset: str, dest: Path | None = None, mirrors: list[str] | None =
                 try:
                     with urllib.request.urlopen(url, timeout=timeout) as response:
                         shutil.copyfileobj(response, tmp)
-                except (urllib.error.URLError, OSError, ValueError) as exc:
+                except http.client.IncompleteRead as exc:
+                    errors.append(f"{url}: the download was cut short after {len(exc.partial)} bytes (truncated)")
+                    part.unlink(missing_ok=True)
+                    continue
+                except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
                     errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
                     part.unlink(missing_ok=True)
                     continue

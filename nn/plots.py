@@ -129,7 +129,7 @@ def misclassified(X, y_true, y_pred, path, class_names=None, count: int = 24) ->
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:count]
     names = class_names or [str(i) for i in range(10)]
     cols = 6
-    rows = max(1, int(np.ceil(len(wrong) / cols)))
+    rows = int(np.ceil(count / cols))  # a fixed grid, so every run's picture has the same size
     fig, axes = plt.subplots(rows, cols, figsize=(2 * cols, 2.3 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")

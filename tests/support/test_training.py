@@ -1,0 +1,136 @@
+"""nn-kata train and lr-sweep: runs, pictures, divergence, Ctrl-C and the offline fallback."""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nn import cli, data
+from nn.impl import PROJECT_ROOT
+
+NN_KATA = Path(sys.executable).with_name("nn-kata")
+SOLUTIONS = PROJECT_ROOT / "solutions"
+pytestmark = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
+
+
+def run(*args, cwd=PROJECT_ROOT, env=None, timeout=300):
+    return subprocess.run([str(NN_KATA), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env or dict(os.environ), stdin=subprocess.DEVNULL)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    raw = path.read_bytes()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    width, height = struct.unpack(">II", raw[16:24])
+    assert zlib.crc32(raw[12:29]) == struct.unpack(">I", raw[29:33])[0], f"{path}: corrupt IHDR chunk"
+    return width, height
+
+
+def assert_picture(path: Path, size: tuple[int, int]):
+    from matplotlib.image import imread
+
+    assert path.is_file(), f"{path} was not written"
+    assert png_size(path) == size
+    pixels = imread(path)
+    assert pixels.std() > 0.01, f"{path} is blank"
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    proc = run("train", "--impl", "solutions", "--dataset", "synthetic", "--iterations", "60", "--alpha", "0.5",
+               "--out", out)
+    return proc, out
+
+
+def test_train_prints_an_honest_result(synthetic_run):
+    proc, out = synthetic_run
+    assert proc.returncode == 0, proc.stderr
+    assert "SYNTHETIC DATA" in proc.stdout and "test accuracy" in proc.stdout
+    record = json.loads((out / "run.json").read_text())
+    assert record["synthetic"] and len(record["losses"]) == 60 and record["losses"][-1] < record["losses"][0]
+    assert record["test_accuracy"] > 0.5 and record["peak_memory_mb"] > 0
+    params = np.load(out / "params.npz")
+    assert params["W1"].shape == (10, 784) and params["b2"].shape == (10, 1)
+
+
+@pytest.mark.parametrize("name,size", [("learning_curve.png", (800, 500)), ("hidden_units.png", (1000, 440)),
+                                       ("confusion_matrix.png", (700, 600)), ("misclassified.png", (1200, 920))])
+def test_pictures_are_valid_non_blank_pngs(synthetic_run, name, size):
+    _, out = synthetic_run
+    assert_picture(out / name, size)
+
+
+def test_lr_sweep_marks_divergent_rates(tmp_path):
+    proc = run("lr-sweep", "--impl", "solutions", "--dataset", "synthetic", "--alphas", "0.1,1,1000",
+               "--iterations", "30", "--subset", "1000", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads((tmp_path / "lr_sweep.json").read_text())
+    assert [r["diverged"] for r in rows] == [False, False, True]
+    assert "DIVERGED" in proc.stdout
+    assert_picture(tmp_path / "lr_sweep.png", (800, 500))
+
+
+def test_divergence_stops_at_once_and_names_the_learning_rate(tmp_path):
+    proc = run("train", "--impl", "solutions", "--dataset", "synthetic", "--alpha", "1e4", "--iterations", "200",
+               "--out", tmp_path, "--no-plots")
+    assert proc.returncode == 3
+    assert "learning rate" in proc.stderr and "alpha=10000" in proc.stderr
+    assert len(json.loads((tmp_path / "run.json").read_text())["losses"]) < 200
+
+
+def test_unstable_softmax_is_pointed_at(tmp_path):
+    impl = tmp_path / "impl"
+    shutil.copytree(SOLUTIONS, impl, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(impl / "activations.py", "a") as f:
+        f.write("\n\ndef softmax(Z):\n    e = np.exp(Z)\n    return e / e.sum(axis=0, keepdims=True)\n")
+    proc = run("train", "--impl", impl, "--dataset", "synthetic", "--alpha", "50", "--iterations", "100",
+               "--out", tmp_path / "out", "--no-plots")
+    assert proc.returncode == 3
+    assert "nan" in proc.stderr.lower() and "softmax" in proc.stderr
+
+
+def test_ctrl_c_stops_cleanly_and_saves(tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([str(NN_KATA), "train", "--impl", "solutions", "--dataset", "synthetic", "--iterations",
+                          "100000", "--out", str(tmp_path), "--no-plots"], cwd=PROJECT_ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while "training 784" not in (line := p.stdout.readline()):
+        assert time.monotonic() < deadline and line, "training never started"
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert "stopped early: interrupted at step" in out and "test accuracy" in out
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["stopped"].startswith("interrupted") and 0 < len(record["losses"]) < 100000
+
+
+def test_offline_with_no_data_falls_back_to_synthetic(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(data, "SYSTEM_DIRS", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("NN_KATAS_DATA", raising=False)
+    monkeypatch.setattr(data, "MIRRORS", {"mnist": ["http://127.0.0.1:9/"], "fashion-mnist": ["http://127.0.0.1:9/"]})
+    code = cli.main(["train", "--impl", "solutions", "--iterations", "5", "--out", str(tmp_path / "out"), "--no-plots"])
+    out = capsys.readouterr()
+    assert code == 0
+    assert "download failed" in out.err and "by hand" in out.err
+    assert "SYNTHETIC DATA" in out.out and "(SYNTHETIC DATA)" in out.out
+
+
+def test_bad_training_arguments_are_refused(capsys):
+    assert cli.main(["train", "--impl", "solutions", "--alpha", "-1"]) == 2
+    assert "--alpha must be > 0" in capsys.readouterr().err
+    assert cli.main(["train", "--impl", "solutions", "--data", "/no/such/dir"]) == 2
+    assert "--data /no/such/dir: no MNIST or Fashion-MNIST files there" in capsys.readouterr().err
+    assert cli.main(["train", "--impl", "solutions", "--dataset", "mnist", "--data", "/no/such/dir"]) == 2
+    assert "no such directory" in capsys.readouterr().err
