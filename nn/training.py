@@ -199,8 +199,20 @@ def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dic
     if record.stopped == "finished" or record.stopped.startswith("interrupted"):
         record.train_accuracy = net.accuracy(params, X, y)
         record.test_accuracy = net.accuracy(params, Xt, yt)
-    record.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record.peak_memory_mb = peak_memory_mb()
     return params, record
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory. /proc's VmHWM starts afresh at exec, unlike
+    ru_maxrss, which can carry the peak of the parent that forked us."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def lr_sweep(net: Network, data, alphas, opts: Options) -> list[dict]:
