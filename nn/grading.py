@@ -1,0 +1,442 @@
+"""Grading submissions: one directory or archive, or a whole class, each in its own process.
+
+The grade is computed here, in the parent, from signed messages the grading process sends
+over a pipe (nn/grading_child.py). Every expected test must report; a missing result is a
+failure, never a pass. Nothing the submission prints or writes is read as a result.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import manifest
+from .impl import PROJECT_ROOT
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib
+
+OUTPUT_CAP = 64 * 1024
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be graded as sent (an unsafe or unreadable archive)."""
+
+
+@dataclass
+class KataGrade:
+    kata: str
+    points: float
+    max_points: float
+    passed: int
+    total: int
+    status: str  # passed, failed, not started
+    first_failure: str = ""
+
+
+@dataclass
+class Report:
+    student: str
+    katas: list = field(default_factory=list)
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    notes: list = field(default_factory=list)
+    output: str = ""
+    digest: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+# -- points --------------------------------------------------------------------------------
+
+def load_points(path: str | Path | None) -> dict[str, float]:
+    """Points per kata from the manifest, overridden by a TOML file's [points] table."""
+    points = {k.name: float(k.points) for k in manifest.katas()}
+    if path:
+        try:
+            with open(path, "rb") as f:
+                table = tomllib.load(f).get("points", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SubmissionError(f"points file {path}: {exc}") from None
+        for name, value in table.items():
+            if name not in points:
+                raise SubmissionError(f"points file {path}: unknown kata {name!r} (valid: {', '.join(points)})")
+            if not isinstance(value, (int, float)) or value < 0:
+                raise SubmissionError(f"points file {path}: {name} = {value!r} is not a number >= 0")
+            points[name] = float(value)
+    return points
+
+
+# -- submissions ------------------------------------------------------------------------------
+
+def _safe_members_zip(zf: zipfile.ZipFile, dest: Path):
+    for info in zf.infolist():
+        name = info.filename
+        mode = (info.external_attr >> 16) & 0o170000
+        if mode == 0o120000:
+            raise SubmissionError(f"archive entry {name!r} is a symbolic link: refused")
+        _check_name(name, dest)
+        yield info
+
+
+def _check_name(name: str, dest: Path) -> None:
+    if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in Path(name).parts[0] if Path(name).parts else False:
+        raise SubmissionError(f"archive entry {name!r} points outside the archive: refused")
+    target = (dest / name).resolve()
+    if not str(target).startswith(str(dest.resolve()) + os.sep) and target != dest.resolve():
+        raise SubmissionError(f"archive entry {name!r} points outside the archive: refused")
+
+
+def unpack(archive: Path, dest: Path) -> Path:
+    """Extract a .zip or .tar.gz after checking every entry; nothing is written for a bad one."""
+    dest.mkdir(parents=True, exist_ok=True)
+    name = archive.name.lower()
+    try:
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(archive) as zf:
+                members = list(_safe_members_zip(zf, dest))
+                if sum(m.file_size for m in members) > 50 * 1024 * 1024:
+                    raise SubmissionError(f"{archive.name} unpacks to more than 50 MB: refused")
+                zf.extractall(dest, members)
+        elif name.endswith((".tar.gz", ".tgz", ".tar")):
+            with tarfile.open(archive) as tf:
+                members = tf.getmembers()
+                for m in members:
+                    if m.issym() or m.islnk():
+                        raise SubmissionError(f"archive entry {m.name!r} is a link: refused")
+                    if not (m.isfile() or m.isdir()):
+                        raise SubmissionError(f"archive entry {m.name!r} is not a file or directory: refused")
+                    _check_name(m.name, dest)
+                if sum(m.size for m in members) > 50 * 1024 * 1024:
+                    raise SubmissionError(f"{archive.name} unpacks to more than 50 MB: refused")
+                for m in members:
+                    tf.extract(m, dest, set_attrs=False)
+        else:
+            raise SubmissionError(f"{archive.name}: not a directory, .zip or .tar.gz")
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+        raise SubmissionError(f"{archive.name}: cannot be unpacked ({exc})") from None
+    return dest
+
+
+def find_kata_dir(root: Path) -> Path:
+    """The directory holding the kata modules: the root, a katas/ directory, or the one place they are."""
+    def score(d: Path) -> int:
+        return sum((d / f"{m}.py").is_file() for m in manifest.MODULES)
+
+    candidates = [root] + sorted(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())
+    best = max(candidates, key=lambda d: (score(d), d.name == "katas", -len(d.parts)))
+    return best if score(best) else root
+
+
+def prepare(submission: Path, scratch: Path) -> Path:
+    """Copy only the kata modules of a submission into scratch/impl (no conftest, no sitecustomize)."""
+    if not submission.exists():
+        raise SubmissionError(f"{submission}: no such file or directory")
+    source = submission
+    if submission.is_file():
+        source = find_kata_dir(unpack(submission, scratch / "unpacked"))
+    elif submission.is_dir():
+        source = find_kata_dir(submission)
+    impl = scratch / "impl"
+    impl.mkdir(parents=True)
+    for module in manifest.MODULES:
+        src = source / f"{module}.py"
+        if src.is_file() and not src.is_symlink():
+            shutil.copyfile(src, impl / f"{module}.py")
+    return impl
+
+
+def submission_digest(submission: Path) -> str:
+    h = hashlib.sha256()
+    paths = [submission] if submission.is_file() else sorted(p for p in submission.rglob("*.py") if p.is_file())
+    for p in paths:
+        h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+# -- the expected tests ---------------------------------------------------------------------------
+
+_EXPECTED: dict[str, list[str]] | None = None
+
+
+def expected_tests() -> dict[str, list[str]]:
+    """Every kata's test ids, collected once from the grader's own tests with no submission code."""
+    global _EXPECTED
+    if _EXPECTED is None:
+        proc = subprocess.run([sys.executable, "-I", "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                               "--impl", str(PROJECT_ROOT / "katas"), "tests/katas"], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, env=_clean_env(Path(tempfile.gettempdir())))
+        ids = [line for line in proc.stdout.splitlines() if "::" in line]
+        if not ids:
+            raise RuntimeError(f"could not collect the kata tests:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        _EXPECTED = {k.name: [i for i in ids if i.startswith(k.test_file + "::")] for k in manifest.katas()}
+    return _EXPECTED
+
+
+# -- running one submission -------------------------------------------------------------------------
+
+def _clean_env(home: Path) -> dict:
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "NN_KATAS_PROFILE": "learner", "MPLBACKEND": "Agg"}
+
+
+def _grader_tests(scratch: Path) -> Path:
+    """A private copy of the grader's kata tests and conftest for this submission."""
+    work = scratch / "work"
+    shutil.copytree(PROJECT_ROOT / "tests" / "katas", work / "tests" / "katas",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "tests" / "__init__.py").write_text("")
+    shutil.copy(PROJECT_ROOT / "conftest.py", work / "conftest.py")
+    (work / "pytest.ini").write_text("[pytest]\naddopts = --tb=short\n")
+    return work
+
+
+def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: set[str], *,
+               kata_timeout: float, test_timeout: float, memory_mb: int, deadline: float, out: list):
+    """One grading process; yields verified messages until it ends or runs out of time."""
+    key = secrets.token_bytes(32)
+    result_r, result_w = os.pipe()
+    key_r, key_w = os.pipe()
+    os.write(key_w, key)
+    os.close(key_w)
+    cmd = [sys.executable, "-I", "-m", "nn.grading_child", "--impl", str(impl), "--tests", str(work),
+           "--scratch", str(scratch), "--forbid", str(PROJECT_ROOT / "solutions"),
+           "--result-fd", str(result_w), "--key-fd", str(key_r), "--katas", ",".join(katas),
+           "--skip-modules", ",".join(sorted(skip)), "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
+    proc = subprocess.Popen(cmd, cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(result_w, key_r),
+                            start_new_session=True)
+    os.close(result_w)
+    os.close(key_r)
+
+    def drain():  # keep the child from blocking on a full pipe, keep only the start of its output
+        kept = 0
+        for chunk in iter(lambda: proc.stdout.read(65536), b""):
+            if kept < OUTPUT_CAP:
+                out.append(chunk[: OUTPUT_CAP - kept].decode(errors="replace"))
+            kept += len(chunk)
+        if kept > OUTPUT_CAP:
+            out.append(f"\n[... {kept - OUTPUT_CAP} more bytes of output not kept]")
+
+    threading.Thread(target=drain, daemon=True).start()
+    reader = os.fdopen(result_r, "rb")
+    messages = []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def read():
+        expected_seq = 1
+        for raw in reader:
+            try:
+                mac, body = raw.decode().rstrip("\n").split(" ", 1)
+            except (UnicodeDecodeError, ValueError):
+                continue
+            good = hmac.compare_digest(mac, hmac.new(key, body.encode(), hashlib.sha256).hexdigest())
+            message = json.loads(body) if good else None
+            if not good or message.get("seq") != expected_seq:
+                with lock:
+                    messages.append({"type": "forged"})
+                continue
+            expected_seq += 1
+            with lock:
+                messages.append(message)
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    current_kata_started = time.monotonic()
+    current = None
+    index = 0
+    timed_out = None
+    while not done.wait(0.05):
+        with lock:
+            new = messages[index:]
+            index = len(messages)
+        for m in new:
+            if m.get("type") == "start":
+                kata = m["nodeid"].split("::")[0]
+                if kata != current:
+                    current, current_kata_started = kata, time.monotonic()
+            yield m
+        now = time.monotonic()
+        if now > deadline:
+            timed_out = "total"
+        elif current and now - current_kata_started > kata_timeout:
+            timed_out = "kata"
+        if timed_out:
+            _kill(proc)
+            break
+    done.wait(5)
+    with lock:
+        rest = messages[index:]
+    yield from rest
+    _kill(proc)
+    if timed_out:
+        yield {"type": "timeout", "which": timed_out}
+
+
+def _kill(proc) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,
+          kata_timeout: float = 60.0, test_timeout: float = 10.0, total_timeout: float = 300.0,
+          memory_mb: int = 2048) -> Report:
+    submission = Path(submission)
+    points = points or load_points(None)
+    expected = expected_tests()
+    report = Report(student=student or submission.name.split(".")[0])
+    start = time.monotonic()
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="nn-grade-") as tmp:
+        scratch = Path(tmp)
+        try:
+            impl = prepare(submission, scratch)
+        except SubmissionError as exc:
+            report.notes.append(str(exc))
+            return _finish(report, {}, expected, points, start)
+        report.digest = submission_digest(submission)
+        missing = [f"{m}.py" for m in manifest.MODULES if not (impl / f"{m}.py").exists()]
+        if missing:
+            report.notes.append(f"missing: {', '.join(missing)}")
+        work = _grader_tests(scratch)
+        remaining = [k.name for k in manifest.katas()]
+        skip: set[str] = set()
+        output: list[str] = []
+        deadline = start + total_timeout
+        while remaining:
+            importing = running = None
+            for m in _run_child(impl, work, scratch, remaining, skip, kata_timeout=kata_timeout,
+                                test_timeout=test_timeout, memory_mb=memory_mb, deadline=deadline, out=output):
+                kind = m.get("type")
+                if kind == "import-start":
+                    importing = m["module"]
+                elif kind == "import-done":
+                    importing = None
+                elif kind == "start":
+                    running = m["nodeid"]
+                elif kind == "result" and m["nodeid"] in results:
+                    results[m["nodeid"]] = {**results[m["nodeid"]], "outcome": "failed",
+                                            "message": "more than one result arrived for this check"}
+                elif kind == "result":
+                    results[m["nodeid"]] = m
+                    running = None
+                elif kind == "forged":
+                    report.notes.append("a message on the result channel was not signed by the grader: ignored")
+                elif kind == "timeout":
+                    report.notes.append(f"stopped: the {'whole submission' if m['which'] == 'total' else 'kata'} "
+                                        f"ran past its time limit")
+            done_katas = {k for k in remaining if all(i in results for i in expected[k])}
+            if importing:  # the process ended while importing a module: that module's katas fail
+                skip.add(importing)
+                report.notes.append(f"importing {importing}.py ended the grading process")
+                for k in manifest.katas():
+                    if k.module == importing:
+                        for i in expected[k.name]:
+                            results.setdefault(i, _failure(i, f"importing {importing}.py ended the grading process"))
+            elif running:  # it ended in the middle of a check: that kata fails, the others go on
+                kata = next(k for k in remaining if running.startswith(manifest.get(k).test_file + "::"))
+                for i in expected[kata]:
+                    results.setdefault(i, _failure(i, "the grading process ended or was stopped during this kata "
+                                                      "(os._exit, a crash, a memory or time limit)"))
+            elif not done_katas and not importing:
+                break  # no progress: whatever is left counts as missing
+            remaining = [k for k in remaining if not all(i in results for i in expected[k])]
+            if time.monotonic() > deadline:
+                break
+        report.output = "".join(output)[:OUTPUT_CAP]
+    return _finish(report, results, expected, points, start)
+
+
+def _failure(nodeid: str, message: str) -> dict:
+    return {"nodeid": nodeid, "outcome": "failed", "status": "failed", "message": message, "check": nodeid}
+
+
+def _finish(report: Report, results: dict, expected: dict, points: dict, start: float) -> Report:
+    for kata in manifest.katas():
+        ids = expected[kata.name]
+        got = [results.get(i) or _failure(i, "no result arrived for this check") for i in ids]
+        passed = sum(1 for r in got if r["outcome"] == "passed")
+        failures = [r for r in got if r["outcome"] != "passed"]
+        if passed == len(ids):
+            status = "passed"
+        elif failures and all(r.get("status") == "not-started" for r in failures) and not passed:
+            status = "not started"
+        else:
+            status = "failed"
+        first = "" if not failures else f"{failures[0].get('check', failures[0]['nodeid'])}: {failures[0]['message']}"
+        report.katas.append(KataGrade(kata.name, points[kata.name] if status == "passed" else 0.0,
+                                      points[kata.name], passed, len(ids), status, first[:2000]))
+    report.score = sum(k.points for k in report.katas)
+    report.max_score = sum(k.max_points for k in report.katas)
+    report.seconds = round(time.monotonic() - start, 2)
+    return report
+
+
+# -- output formats ---------------------------------------------------------------------------
+
+def table(report: Report) -> str:
+    lines = [f"{report.student}: {report.score:g} / {report.max_score:g} points   ({report.seconds:.1f} s)", ""]
+    for k in report.katas:
+        first = k.first_failure.splitlines()[0] if k.first_failure else ""
+        lines.append(f"  {k.kata:<10} {k.points:>5g} / {k.max_points:<5g} {k.status:<12} "
+                     f"{k.passed}/{k.total} checks" + (f"   {first[:100]}" if first else ""))
+    lines += [f"  note: {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+def gradescope(report: Report) -> dict:
+    """Gradescope's results.json: top-level score, execution_time, output, and one test per kata."""
+    return {
+        "score": report.score,
+        "execution_time": report.seconds,
+        "output": f"{report.score:g} / {report.max_score:g} points" + "".join(f"\n{n}" for n in report.notes),
+        "stdout_visibility": "hidden",
+        "tests": [{
+            "name": f"{k.kata}: {manifest.get(k.kata).title}",
+            "number": str(i),
+            "score": k.points,
+            "max_score": k.max_points,
+            "status": "passed" if k.status == "passed" else "failed",
+            "output": (f"{k.passed}/{k.total} checks pass." + (f"\nFirst failing check: {k.first_failure}"
+                                                               if k.first_failure else ""))[:8000],
+            "visibility": "visible",
+        } for i, k in enumerate(report.katas, start=1)],
+    }
+
+
+def write_csv(reports: list[Report], path: Path) -> None:
+    names = manifest.names()
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", *names, "total", "max"])
+        for r in sorted(reports, key=lambda r: r.student):
+            by = {k.kata: k.points for k in r.katas}
+            w.writerow([r.student, *[f"{by.get(n, 0):g}" for n in names], f"{r.score:g}", f"{r.max_score:g}"])
