@@ -6,6 +6,7 @@ answers from the cache in a fraction of a second; tests run in a separate proces
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -373,6 +374,123 @@ def cmd_lr_sweep(args) -> int:
     return 0
 
 
+# -- grading ---------------------------------------------------------------------------
+
+def _grading_kwargs(args) -> dict:
+    from .grading import SubmissionError, load_points
+
+    try:
+        points = load_points(args.points)
+    except SubmissionError as exc:
+        raise UsageError(str(exc)) from None
+    return dict(points=points, kata_timeout=args.kata_timeout, test_timeout=args.timeout,
+                total_timeout=args.total_timeout, memory_mb=args.memory_mb)
+
+
+def cmd_grade(args) -> int:
+    import json
+
+    from . import grading
+
+    submission = Path(args.submission)
+    if not submission.exists():
+        raise UsageError(f"{submission}: no such file or directory")
+    report = grading.grade(submission, **_grading_kwargs(args))
+    print(grading.table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), indent=1))
+    if args.format == "gradescope":
+        out = Path(args.out or "results.json")
+        out.write_text(json.dumps(grading.gradescope(report), indent=1))
+        print(f"wrote {out}")
+    return 0
+
+
+def cmd_grade_all(args) -> int:
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import grading
+    from .progress import Progress
+    from .state import _suite_digest
+
+    root = Path(args.directory)
+    if not root.is_dir():
+        raise UsageError(f"{root}: no such directory")
+    submissions = sorted(p for p in root.iterdir() if p.is_dir() or p.name.lower().endswith((".zip", ".tar.gz", ".tgz")))
+    if not submissions:
+        raise UsageError(f"{root} holds no submissions (one directory, .zip or .tar.gz per student)")
+    out = Path(args.out or root.parent / f"{root.name}-grades")
+    out.mkdir(parents=True, exist_ok=True)
+    kwargs = _grading_kwargs(args)
+    suite = _suite_digest() + json.dumps(kwargs["points"], sort_keys=True)
+    grading.expected_tests()  # collect once, before the workers start
+    reports, todo = {}, []
+    for sub in submissions:
+        student = sub.name[: -len(".tar.gz")] if sub.name.endswith(".tar.gz") else sub.name.rsplit(".", 1)[0] if sub.is_file() else sub.name
+        previous = out / f"{student}.json"
+        if not args.force and previous.exists():
+            try:
+                data = json.loads(previous.read_text())
+                if data.get("digest") == grading.submission_digest(sub) and data.get("suite") == suite:
+                    reports[student] = grading.Report(**{k: v for k, v in data.items() if k != "suite"})
+                    reports[student].katas = [grading.KataGrade(**k) for k in data["katas"]]
+                    continue
+            except (OSError, ValueError, TypeError):
+                pass
+        todo.append((student, sub))
+    print(f"{len(submissions)} submissions: {len(todo)} to grade, {len(reports)} unchanged since the last run "
+          f"(--force regrades them); {args.jobs} at a time")
+    bar = Progress(len(todo))
+    done = 0
+    start = time.perf_counter()
+
+    def one(item):
+        student, sub = item
+        report = grading.grade(sub, student=student, **kwargs)
+        (out / f"{student}.json").write_text(json.dumps({**report.to_json(), "suite": suite}, indent=1))
+        return student, report
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for student, report in pool.map(one, todo):
+            reports[student] = report
+            done += 1
+            bar.update(done, f"{student}: {report.score:g}/{report.max_score:g}")
+    bar.close()
+    seconds = time.perf_counter() - start
+    csv_path = Path(args.csv or out / "grades.csv")
+    grading.write_csv(list(reports.values()), csv_path)
+    rate = f", {len(todo) / seconds * 60:.0f} submissions per minute" if todo and seconds > 0 else ""
+    print(f"graded {len(todo)} in {seconds:.1f} s{rate}; gradebook {csv_path}, reports in {out}/")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .exporting import export
+
+    dest = Path(args.directory)
+    if dest.exists() and any(dest.iterdir()):
+        raise UsageError(f"{dest} exists and is not empty")
+    export(dest)
+    print(f"wrote a student repository to {dest}/ (katas as stubs, tests, nn/, no solutions/)")
+    print(f"  cd {dest} && python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/nn-kata")
+    return 0
+
+
+def cmd_autograder(args) -> int:
+    from .exporting import github_classroom, gradescope_bundle
+
+    if not args.gradescope and not args.github_classroom:
+        raise UsageError("say what to build: --gradescope FILE.zip and/or --github-classroom DIR")
+    if args.gradescope:
+        path = gradescope_bundle(Path(args.gradescope), points_file=args.points)
+        print(f"wrote the Gradescope autograder {path} (setup.sh, run_autograder and the grader's source)")
+    if args.github_classroom:
+        path = github_classroom(Path(args.github_classroom))
+        print(f"wrote the GitHub Classroom workflow {path}")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -428,6 +546,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alphas", help="comma-separated learning rates (default: 9 from 1e-3 to 10)")
     p.add_argument("--subset", type=int, default=10000, help="train on the first N examples (default 10000)")
     p.set_defaults(func=cmd_lr_sweep)
+    grading_opts = argparse.ArgumentParser(add_help=False)
+    grading_opts.add_argument("--points", metavar="TOML", help="a TOML file with a [points] table overriding the manifest")
+    grading_opts.add_argument("--kata-timeout", type=float, default=60.0, help="seconds one kata may take (default 60)")
+    grading_opts.add_argument("--total-timeout", type=float, default=300.0, help="seconds one submission may take (default 300)")
+    grading_opts.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of the grading process")
+    p = sub.add_parser("grade", parents=[common, grading_opts], help="grade one submission (a directory, .zip or .tar.gz)")
+    p.add_argument("submission")
+    p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--format", choices=["table", "gradescope"], default="table")
+    p.add_argument("--out", metavar="FILE", help="with --format gradescope: where to write results.json")
+    p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("grade-all", parents=[common, grading_opts], help="grade every submission in a directory, in parallel")
+    p.add_argument("directory")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--csv", metavar="FILE", help="the gradebook (default DIR-grades/grades.csv)")
+    p.add_argument("--out", metavar="DIR", help="where the per-student JSON reports go (default DIR-grades/)")
+    p.add_argument("--force", action="store_true", help="regrade submissions that have not changed")
+    p.set_defaults(func=cmd_grade_all)
+    p = sub.add_parser("export", parents=[common], help="write a starter repository for students, without solutions/")
+    p.add_argument("directory")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("autograder", parents=[common], help="build a Gradescope autograder or a GitHub Classroom workflow")
+    p.add_argument("--gradescope", metavar="FILE.zip")
+    p.add_argument("--github-classroom", metavar="DIR", help="a repository to add .github/workflows/classroom.yml to")
+    p.add_argument("--points", metavar="TOML")
+    p.set_defaults(func=cmd_autograder)
     return parser
 
 

@@ -207,7 +207,7 @@ def _grader_tests(scratch: Path) -> Path:
                     ignore=shutil.ignore_patterns("__pycache__"))
     (work / "tests" / "__init__.py").write_text("")
     shutil.copy(PROJECT_ROOT / "conftest.py", work / "conftest.py")
-    (work / "pytest.ini").write_text("[pytest]\naddopts = --tb=short\n")
+    (work / "pytest.ini").write_text("[pytest]\n")  # the grader's settings, not the project's or the student's
     return work
 
 
@@ -290,6 +290,8 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: se
         rest = messages[index:]
     yield from rest
     _kill(proc)
+    reader.close()
+    proc.stdout.close()
     if timed_out:
         yield {"type": "timeout", "which": timed_out}
 

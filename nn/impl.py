@@ -45,9 +45,9 @@ def resolve_impl_dir(spec: str | Path, cwd: Path | None = None, root: Path = PRO
     raise ImplementationError(f"--impl {spec}: no such directory (looked for {tried})")
 
 
-def _describe_import_error(path: Path, exc: BaseException) -> str:
+def _describe_import_error(path: Path, exc: BaseException, shown: str | None = None) -> str:
     if isinstance(exc, SyntaxError):
-        where = f"{exc.filename or path}, line {exc.lineno}"
+        where = f"{shown or exc.filename or path}, line {exc.lineno}"
         text = (exc.text or "").rstrip("\n")
         caret = ""
         if text and exc.offset:
@@ -55,7 +55,7 @@ def _describe_import_error(path: Path, exc: BaseException) -> str:
         code = f"\n    {text.strip()}{caret}" if text else ""
         return f"{where}: {type(exc).__name__}: {exc.msg}{code}"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).parent == path.parent]
-    where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else str(path)
+    where = f"{shown or frames[-1].filename}, line {frames[-1].lineno}" if frames else (shown or str(path))
     return f"importing {path.name} failed at {where}: {type(exc).__name__}: {exc}"
 
 
@@ -121,7 +121,7 @@ class Implementation:
             return importlib.import_module(full)
         except Exception as exc:  # any failure at import is the submission's, not ours
             sys.modules.pop(full, None)
-            self._broken[name] = _describe_import_error(path, exc)
+            self._broken[name] = _describe_import_error(path, exc, self.display(name))
             self._stand_in(name)
             raise ImplementationError(self._broken[name]) from None
         except BaseException as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .impl import Implementation
+from .progress import Progress
 
 
 class Diverged(Exception):
@@ -105,35 +106,6 @@ class Optimizer:
             v = self.v[k] = self.beta2 * self.v.get(k, 0.0) + (1 - self.beta2) * g * g
             out[k] = (m / (1 - self.beta1 ** self.t)) / (np.sqrt(v / (1 - self.beta2 ** self.t)) + self.eps)
         return out
-
-
-class Progress:
-    """One line that updates in place on a terminal, and a line per tenth elsewhere."""
-
-    def __init__(self, total: int, stream=sys.stderr, enabled: bool = True):
-        self.total, self.stream, self.enabled = total, stream, enabled
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self.last = 0.0
-        self.next_tenth = 1
-
-    def update(self, step: int, text: str) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if self.tty:
-            if now - self.last < 0.1 and step < self.total:
-                return
-            filled = int(30 * step / max(1, self.total))
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {step}/{self.total} {text}   ")
-            self.stream.flush()
-            self.last = now
-        elif step * 10 >= self.next_tenth * self.total:
-            self.stream.write(f"{step}/{self.total} {text}\n")
-            self.next_tenth = step * 10 // self.total + 1
-
-    def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
 
 
 def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dict, Record]:

@@ -1,0 +1,252 @@
+"""Grading: hostile and broken submissions, archives, output formats, the class gradebook,
+export and the autograder bundles. Every hostile submission must get the right grade for
+every kata, without crashing the grader or touching another submission's grade."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from nn import grading, manifest
+from nn.impl import PROJECT_ROOT
+
+SOLUTIONS = PROJECT_ROOT / "solutions"
+NN_KATA = Path(sys.executable).with_name("nn-kata")
+pytestmark = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
+FAST = dict(kata_timeout=6.0, test_timeout=2.0, total_timeout=120.0)
+REPO = repr(str(PROJECT_ROOT))
+
+# id: (module, source appended to the reference module, or a callable that edits the copy), katas that must fail
+HOSTILE = {
+    "loop-at-import": ("losses", "while True:\n    pass\n", {"loss"}),
+    "loop-in-function": ("activations", "def softmax(Z):\n    while True:\n        pass\n", {"softmax"}),
+    "memory-bomb": ("activations", "def relu(Z):\n    hoard = [bytearray(10**8) for _ in range(200)]\n    return np.maximum(0, Z)\n", {"relu"}),
+    "os-exit-at-import": ("layers", "import os\nos._exit(0)\n", {"linear"}),
+    "sys-exit-at-import": ("gradcheck", "import sys\nsys.exit(0)\n", {"gradcheck"}),
+    "os-exit-in-function": ("network", "def predict(params, X):\n    import os\n    os._exit(0)\n", {"forward"}),
+    "keyboard-interrupt-from-function": ("losses", "def one_hot(labels, num_classes=10):\n    raise KeyboardInterrupt\n", {"loss"}),
+    "system-exit-from-function": ("network", "def update(params, grads, alpha):\n    raise SystemExit(0)\n", {"train"}),
+    "patches-numpy-allclose": ("activations", "import numpy\nnumpy.allclose = lambda *a, **k: True\n"
+                               "numpy.isclose = lambda a, b, **k: numpy.ones(numpy.broadcast(numpy.asarray(a), numpy.asarray(b)).shape, bool)\n"
+                               "def softmax(Z):\n    return Z\n", {"relu", "softmax"}),
+    "patches-numpy-testing": ("losses", "import numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
+                              "def cross_entropy(A, Y):\n    return 0.0\n", {"loss"}),
+    "patches-builtins": ("initialization", "import builtins\nbuiltins.isinstance = lambda *a: True\n", {"init"}),
+    "patches-pytest-in-function": ("network", "def backward(params, cache, X, Y):\n    import pytest, nn.assertions\n"
+                                   "    pytest.fail = lambda *a, **k: None\n    nn.assertions.fail = lambda *a, **k: None\n"
+                                   "    return {k: np.zeros_like(params[k[1:]]) for k in ('dW1', 'db1', 'dW2', 'db2')}\n", {"backward"}),
+    "fake-report-and-passed-lines": ("activations", "def relu(Z):\n    print('=== 125 passed in 0.10s ===')\n"
+                                     "    open('report.json', 'w').write('{\"results\": []}')\n    return Z\n", {"relu"}),
+    "forges-the-result-channel": ("activations", "def relu(Z):\n    import os, stat\n    for fd in range(3, 40):\n"
+                                  "        try:\n            if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+                                  "                os.write(fd, b'0' * 64 + b' {\"type\": \"result\", \"outcome\": \"passed\"}\\n')\n"
+                                  "        except OSError:\n            pass\n    return Z\n", {"relu"}),
+    "reads-solutions": ("activations", "import nn, pathlib\n"
+                        "exec(open(pathlib.Path(nn.__file__).parents[1] / 'solutions' / 'activations.py').read())\n", {"relu", "softmax"}),
+    "imports-solutions": ("losses", f"import sys\nsys.path.insert(0, {REPO})\nfrom solutions.losses import *\n", {"loss"}),
+    "eq-always-true": ("activations", "class Yes:\n    def __eq__(self, other):\n        return True\n    __array_priority__ = 1000\n"
+                       "def relu(Z):\n    return Yes()\n", {"relu"}),
+    "lying-ndarray-subclass": ("activations", "class Liar(np.ndarray):\n    def __eq__(self, other):\n        return np.ones(self.shape, bool)\n"
+                               "    def __array_ufunc__(self, *a, **k):\n        return True\n"
+                               "def relu(Z):\n    return np.zeros_like(Z).view(Liar)\n", {"relu"}),
+    "prints-megabytes": ("activations", "def relu(Z):\n    print('x' * 5_000_000)\n    return np.maximum(0, Z)\n", set()),
+    "writes-into-the-grader": ("activations", f"def relu(Z):\n    open({REPO} + '/nn/evil.py', 'w').write('x = 1')\n    return np.maximum(0, Z)\n", {"relu"}),
+    "syntax-error": ("layers", "def broken(:\n", {"linear"}),
+    "missing-module": ("gradcheck", None, {"gradcheck"}),
+    "non-utf8-string": ("network", b"NAME = 'caf\xe9 \xff\xfe'\n", {"forward", "backward", "train"}),
+    "non-utf8-comment": ("network", b"# caf\xe9 \xff\xfe (Python reads comments as bytes: still correct)\n", set()),
+}
+
+
+def build(root: Path, case: str) -> Path:
+    module, source, _ = HOSTILE[case]
+    d = root / case
+    shutil.copytree(SOLUTIONS, d, ignore=shutil.ignore_patterns("__pycache__"))
+    target = d / f"{module}.py"
+    if source is None:
+        target.unlink()
+    elif isinstance(source, bytes):
+        target.write_bytes(target.read_bytes() + b"\n" + source)
+    else:
+        target.write_text(target.read_text() + "\n\n" + source)
+    return d
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    subs = {case: build(root, case) for case in HOSTILE}
+    grading.expected_tests()
+    with ThreadPoolExecutor(2) as pool:
+        reports = dict(zip(subs, pool.map(lambda d: grading.grade(d, **FAST), subs.values())))
+    return reports
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_submission_gets_the_right_grade_for_every_kata(case, hostile_reports):
+    report = hostile_reports[case]
+    failing = {k.kata for k in report.katas if k.status != "passed"}
+    must_fail = HOSTILE[case][2]
+    assert failing == must_fail, f"{case}: failing {sorted(failing)}, expected {sorted(must_fail)}\n{grading.table(report)}"
+    assert report.score == sum(k.max_points for k in report.katas if k.kata not in must_fail)
+
+
+def test_the_grader_kept_its_own_files_and_output_is_capped(hostile_reports):
+    assert not (PROJECT_ROOT / "nn" / "evil.py").exists()
+    assert len(hostile_reports["prints-megabytes"].output) <= grading.OUTPUT_CAP
+    assert any("not signed" in n for n in hostile_reports["forges-the-result-channel"].notes)
+
+
+def test_solutions_and_stubs():
+    assert grading.grade(SOLUTIONS, **FAST).score == 100
+    stubs = grading.grade(PROJECT_ROOT / "katas", **FAST)
+    assert stubs.score == 0 and {k.status for k in stubs.katas} == {"not started"}
+
+
+# -- archives ---------------------------------------------------------------------------------
+
+def _zip(path: Path, entries: dict, links: dict = ()) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+        for name, target in dict(links).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o120777 << 16
+            zf.writestr(info, target)
+    return path
+
+
+def test_zip_and_tar_submissions_are_graded(tmp_path):
+    files = {f"student/katas/{p.name}": p.read_text() for p in SOLUTIONS.glob("*.py")}
+    z = grading.grade(_zip(tmp_path / "ada.zip", files), **FAST)
+    assert z.score == 100 and z.student == "ada"
+    t = tmp_path / "bob.tar.gz"
+    with tarfile.open(t, "w:gz") as tf:
+        for p in SOLUTIONS.glob("*.py"):
+            tf.add(p, arcname=f"katas/{p.name}")
+    assert grading.grade(t, **FAST).score == 100
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink", "tar-symlink"])
+def test_unsafe_archives_are_refused_and_write_nothing_outside(tmp_path, kind):
+    outside = tmp_path / "outside.py"
+    if kind == "dotdot":
+        archive = _zip(tmp_path / "evil.zip", {"katas/activations.py": "x = 1", "../../outside.py": "x = 1"})
+    elif kind == "absolute":
+        archive = _zip(tmp_path / "evil.zip", {str(outside): "x = 1"})
+    elif kind == "symlink":
+        archive = _zip(tmp_path / "evil.zip", {"katas/relu.py": "x = 1"}, links={"katas/activations.py": "/etc/passwd"})
+    else:
+        archive = tmp_path / "evil.tar.gz"
+        with tarfile.open(archive, "w:gz") as tf:
+            info = tarfile.TarInfo("katas/activations.py")
+            info.type, info.linkname = tarfile.SYMTYPE, str(SOLUTIONS / "activations.py")
+            tf.addfile(info)
+    report = grading.grade(archive, **FAST)
+    assert report.score == 0 and any("refused" in n for n in report.notes), report.notes
+    assert not outside.exists()
+
+
+# -- formats, gradebook, repeatability ---------------------------------------------------------------
+
+GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "output", "visibility"}
+
+
+def check_gradescope_schema(doc: dict) -> None:
+    """Gradescope's results.json as its documentation describes it."""
+    assert isinstance(doc["score"], (int, float)) and isinstance(doc["execution_time"], (int, float))
+    assert isinstance(doc["output"], str) and isinstance(doc["tests"], list) and doc["tests"]
+    for test in doc["tests"]:
+        assert GRADESCOPE_TEST_KEYS <= set(test)
+        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+        assert 0 <= test["score"] <= test["max_score"]
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] in ("hidden", "after_due_date", "after_published", "visible")
+    assert abs(sum(t["score"] for t in doc["tests"]) - doc["score"]) < 1e-9
+
+
+def test_grade_command_writes_json_and_gradescope(tmp_path):
+    sub = build(tmp_path, "syntax-error")
+    proc = subprocess.run([str(NN_KATA), "grade", str(sub), "--json", str(tmp_path / "r.json"), "--format", "gradescope",
+                           "--out", str(tmp_path / "results.json")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "linear" in proc.stdout and "85 / 100" in proc.stdout
+    doc = json.loads((tmp_path / "results.json").read_text())
+    check_gradescope_schema(doc)
+    assert doc["score"] == 85 and json.loads((tmp_path / "r.json").read_text())["score"] == 85
+
+
+def test_points_override(tmp_path):
+    toml = tmp_path / "points.toml"
+    toml.write_text("[points]\nrelu = 1\nbackward = 40\n")
+    points = grading.load_points(toml)
+    assert points["relu"] == 1 and points["backward"] == 40 and points["softmax"] == 10
+    toml.write_text("[points]\nsofmax = 3\n")
+    with pytest.raises(grading.SubmissionError, match="unknown kata 'sofmax'"):
+        grading.load_points(toml)
+
+
+def test_grade_all_gradebook_skips_unchanged_and_is_repeatable(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copytree(SOLUTIONS, klass / "ada", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PROJECT_ROOT / "katas", klass / "bob", ignore=shutil.ignore_patterns("__pycache__"))
+    build(klass, "keyboard-interrupt-from-function")
+    for i in range(17):  # 20 gradings of one submission, to show that every report is the same
+        build(klass, "syntax-error").rename(klass / f"same-{i:02d}")
+    out = tmp_path / "grades"
+    args = ["grade-all", str(klass), "--jobs", "2", "--out", str(out), "--csv", str(tmp_path / "grades.csv"),
+            "--kata-timeout", "6", "--timeout", "2"]
+    proc = subprocess.run([str(NN_KATA), *args], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    assert "20 to grade" in proc.stdout
+    rows = (tmp_path / "grades.csv").read_text().splitlines()
+    assert rows[0] == "student," + ",".join(manifest.names()) + ",total,max"
+    by = {r.split(",")[0]: r.split(",") for r in rows[1:]}
+    assert by["ada"][-2] == "100" and by["bob"][-2] == "0" and by["keyboard-interrupt-from-function"][-2] == "85"
+    reports = [json.loads((out / f"same-{i:02d}.json").read_text()) for i in range(17)]
+    stable = [{k: v for k, v in r.items() if k not in ("seconds", "student")} for r in reports]
+    assert all(s == stable[0] for s in stable) and stable[0]["score"] == 85
+    again = subprocess.run([str(NN_KATA), *args], capture_output=True, text=True, timeout=300)
+    assert "0 to grade, 20 unchanged" in again.stdout
+
+
+# -- export and autograder -------------------------------------------------------------------------------
+
+def test_export_is_a_working_student_repository(tmp_path):
+    dest = tmp_path / "starter"
+    assert subprocess.run([str(NN_KATA), "export", str(dest)], capture_output=True, timeout=120).returncode == 0
+    assert not (dest / "solutions").exists() and (dest / "katas" / "activations.py").exists()
+    assert "TODO(kata relu)" in (dest / "katas" / "activations.py").read_text()
+    wheel = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "wheel"), str(dest)], capture_output=True, text=True, timeout=300)
+    assert wheel.returncode == 0, wheel.stderr[-2000:]
+    env = dict(os.environ, PYTHONPATH=str(dest))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=dest, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "125 failed" in proc.stdout
+    assert proc.stdout.count("NOT STARTED") == 125
+
+
+def test_autograder_bundles(tmp_path):
+    proc = subprocess.run([str(NN_KATA), "autograder", "--gradescope", str(tmp_path / "ag.zip"),
+                           "--github-classroom", str(tmp_path / "repo")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
+        names = set(zf.namelist())
+        assert {"setup.sh", "run_autograder", "pyproject.toml", "nn/grading.py", "tests/katas/test_relu.py"} <= names
+        assert not any(n.startswith("solutions/") for n in names)
+        assert (zf.getinfo("run_autograder").external_attr >> 16) & 0o111
+        assert "/autograder/results/results.json" in zf.read("run_autograder").decode()
+    workflow = (tmp_path / "repo" / ".github" / "workflows" / "classroom.yml").read_text()
+    assert workflow.count("autograding-command-grader") == len(manifest.katas())
+    assert "max-score: 15" in workflow
