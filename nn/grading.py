@@ -182,13 +182,18 @@ def expected_tests() -> dict[str, list[str]]:
     """Every kata's test ids, collected once from the grader's own tests with no submission code."""
     global _EXPECTED
     if _EXPECTED is None:
+        work = grader_tests()  # collecting also compiles the test modules once, for every submission
         proc = subprocess.run([sys.executable, "-I", "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                               "--impl", str(PROJECT_ROOT / "katas"), "tests/katas"], cwd=PROJECT_ROOT,
+                               "--rootdir", str(work), "--impl", str(PROJECT_ROOT / "katas"), "tests/katas"], cwd=work,
                               capture_output=True, text=True, env=_clean_env(Path(tempfile.gettempdir())))
         ids = [line for line in proc.stdout.splitlines() if "::" in line]
         if not ids:
             raise RuntimeError(f"could not collect the kata tests:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-        _EXPECTED = {k.name: [i for i in ids if i.startswith(k.test_file + "::")] for k in manifest.katas()}
+        expected = {k.name: [i for i in ids if i.startswith(k.test_file + "::")] for k in manifest.katas()}
+        empty = [k for k, v in expected.items() if not v]
+        if empty:  # a kata with no checks must never count as passed
+            raise RuntimeError(f"no tests collected for the katas {', '.join(empty)}:\n{proc.stdout[-2000:]}")
+        _EXPECTED = expected
     return _EXPECTED
 
 
@@ -200,15 +205,28 @@ def _clean_env(home: Path) -> dict:
             "NN_KATAS_PROFILE": "learner", "MPLBACKEND": "Agg"}
 
 
-def _grader_tests(scratch: Path) -> Path:
-    """A private copy of the grader's kata tests and conftest for this submission."""
-    work = scratch / "work"
-    shutil.copytree(PROJECT_ROOT / "tests" / "katas", work / "tests" / "katas",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    (work / "tests" / "__init__.py").write_text("")
-    shutil.copy(PROJECT_ROOT / "conftest.py", work / "conftest.py")
-    (work / "pytest.ini").write_text("[pytest]\n")  # the grader's settings, not the project's or the student's
-    return work
+_TESTS_LOCK = threading.Lock()
+_TESTS_DIR: Path | None = None
+
+
+def grader_tests() -> Path:
+    """The grader's own copy of the kata tests and conftest, made once per grading run.
+
+    Submissions never see the project's tests/ directory, and cannot write to this copy
+    (the audit hook refuses writes outside each submission's scratch directory), so one
+    copy, with its compiled test modules cached, serves every submission.
+    """
+    global _TESTS_DIR
+    with _TESTS_LOCK:
+        if _TESTS_DIR is None or not _TESTS_DIR.is_dir():
+            work = Path(tempfile.mkdtemp(prefix="nn-grader-tests-"))
+            shutil.copytree(PROJECT_ROOT / "tests" / "katas", work / "tests" / "katas",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            (work / "tests" / "__init__.py").write_text("")
+            shutil.copy(PROJECT_ROOT / "conftest.py", work / "conftest.py")
+            (work / "pytest.ini").write_text("[pytest]\n")  # the grader's settings, not the student's
+            _TESTS_DIR = work
+        return _TESTS_DIR
 
 
 def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: set[str], *,
@@ -328,7 +346,7 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
         missing = [f"{m}.py" for m in manifest.MODULES if not (impl / f"{m}.py").exists()]
         if missing:
             report.notes.append(f"missing: {', '.join(missing)}")
-        work = _grader_tests(scratch)
+        work = grader_tests()
         remaining = [k.name for k in manifest.katas()]
         skip: set[str] = set()
         output: list[str] = []
@@ -387,7 +405,7 @@ def _finish(report: Report, results: dict, expected: dict, points: dict, start: 
         got = [results.get(i) or _failure(i, "no result arrived for this check") for i in ids]
         passed = sum(1 for r in got if r["outcome"] == "passed")
         failures = [r for r in got if r["outcome"] != "passed"]
-        if passed == len(ids):
+        if ids and passed == len(ids):
             status = "passed"
         elif failures and all(r.get("status") == "not-started" for r in failures) and not passed:
             status = "not started"

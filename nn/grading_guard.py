@@ -9,12 +9,18 @@ from __future__ import annotations
 import builtins
 import sys
 
-TRUSTED_PREFIXES = ("numpy", "scipy.special", "pytest", "_pytest", "hypothesis", "nn", "builtins", "math", "json",
-                    "pluggy", "copy", "warnings")
+# The modules whose functions decide a verdict: the checks (numpy, scipy.special, ours),
+# the machinery that runs them and reports (pytest, pluggy, hypothesis) and builtins.
+WATCHED = ("numpy", "numpy.testing", "numpy.linalg", "numpy.random", "numpy.lib", "numpy.core", "numpy._core",
+           "numpy._core.numeric", "numpy._core.fromnumeric", "numpy.testing._private.utils", "scipy.special",
+           "pytest", "_pytest.python", "_pytest.runner", "_pytest.reports", "_pytest.outcomes", "_pytest.fixtures",
+           "_pytest.main", "_pytest.nodes", "_pytest.config", "_pytest.skipping", "pluggy", "pluggy._hooks",
+           "pluggy._callers", "pluggy._manager", "hypothesis", "hypothesis.core", "math", "copy", "warnings",
+           "json", "signal", "functools")
 
 
 def _trusted(name: str) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in TRUSTED_PREFIXES) and not name.startswith("nn.katas")
+    return name in WATCHED or name == "nn" or name.startswith("nn.")
 
 
 class Snapshot:

@@ -283,7 +283,7 @@ def pytest_runtest_makereport(item, call):
     rep.misconception = None
     if rep.failed and call.excinfo is not None:
         _explain(item, call, rep, kata)
-    if GRADING and rep.when in ("setup", "call"):
+    if GRADING and (rep.when == "call" or (rep.when == "setup" and rep.failed)):
         changed = GRADING["guard"].changes()
         if changed:
             GRADING["guard"].restore()
