@@ -28,9 +28,9 @@ from tests.support.test_grading import HOSTILE, build  # noqa: E402
 NN_KATA = Path(sys.executable).with_name("nn-kata")
 
 
-def make_class(root: Path, students: int) -> dict[str, str]:
+def make_class(root: Path, students: int, hostile: bool = True) -> dict[str, str]:
     kinds = {}
-    n_hostile = max(1, students // 10)
+    n_hostile = max(1, students // 10) if hostile else 0
     n_stub = students // 5
     n_correct = (students - n_hostile - n_stub) * 2 // 5
     n_bug = students - n_hostile - n_stub - n_correct
@@ -57,11 +57,12 @@ def main():
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--kata-timeout", type=float, default=20.0)
+    parser.add_argument("--no-hostile", action="store_true", help="leave out the hostile tenth of the class")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         klass = Path(tmp) / "class"
         klass.mkdir()
-        kinds = make_class(klass, args.students)
+        kinds = make_class(klass, args.students, hostile=not args.no_hostile)
         start = time.perf_counter()
         proc = subprocess.run([str(NN_KATA), "grade-all", str(klass), "--jobs", str(args.jobs), "--force",
                                "--kata-timeout", str(args.kata_timeout), "--out", str(Path(tmp) / "grades")],

@@ -237,19 +237,18 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: se
     key_r, key_w = os.pipe()
     os.write(key_w, key)
     os.close(key_w)
-    cmd = [sys.executable, "-I", "-m", "nn.grading_child", "--impl", str(impl), "--tests", str(work),
-           "--scratch", str(scratch), "--forbid", str(PROJECT_ROOT / "solutions"),
-           "--result-fd", str(result_w), "--key-fd", str(key_r), "--katas", ",".join(katas),
-           "--skip-modules", ",".join(sorted(skip)), "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
-    proc = subprocess.Popen(cmd, cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(result_w, key_r),
-                            start_new_session=True)
-    os.close(result_w)
-    os.close(key_r)
+    argv = ["--impl", str(impl), "--tests", str(work), "--scratch", str(scratch),
+            "--forbid", str(PROJECT_ROOT / "solutions"), "--katas", ",".join(katas),
+            "--skip-modules", ",".join(sorted(skip)), "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
+    out_r, out_w = os.pipe()
+    proc = _start(argv, scratch, result_w, key_r, out_w)
+    for fd in (result_w, key_r, out_w):
+        os.close(fd)
+    output = os.fdopen(out_r, "rb")
 
     def drain():  # keep the child from blocking on a full pipe, keep only the start of its output
         kept = 0
-        for chunk in iter(lambda: proc.stdout.read(65536), b""):
+        for chunk in iter(lambda: output.read1(65536), b""):
             if kept < OUTPUT_CAP:
                 out.append(chunk[: OUTPUT_CAP - kept].decode(errors="replace"))
             kept += len(chunk)
@@ -309,21 +308,74 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: se
     yield from rest
     _kill(proc)
     reader.close()
-    proc.stdout.close()
     if timed_out:
         yield {"type": "timeout", "which": timed_out}
 
 
+class _Forked:
+    """A grading process forked by the fork server: it is not our child, so it is ended by pid."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+
 def _kill(proc) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the grading process leads its own session
+    except (ProcessLookupError, PermissionError):
         pass
+    if isinstance(proc, subprocess.Popen):
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+class _ForkServer:
+    """One per grading thread: a process with the harness imported, forking a grading
+    process per request, which saves the interpreter start and the imports each time."""
+
+    def __init__(self):
+        import socket
+
+        self.sock, theirs = socket.socketpair()
+        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "nn.grading_child", "--serve", str(theirs.fileno())],
+                                     pass_fds=(theirs.fileno(),), env=_clean_env(Path(tempfile.gettempdir())),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        theirs.close()
+        self.replies = self.sock.makefile("rb")
+
+    def spawn(self, scratch: Path, argv: list, fds: list) -> _Forked:
+        import socket
+
+        socket.send_fds(self.sock, [json.dumps({"argv": argv, "scratch": str(scratch)}).encode()], fds)
+        line = self.replies.readline()
+        if not line:
+            raise OSError("the fork server ended")
+        return _Forked(json.loads(line)["pid"])
+
+    def close(self) -> None:
+        self.sock.close()
+        self.proc.wait(10)
+
+
+_SERVERS = threading.local()
+
+
+def _start(argv: list, scratch: Path, result_w: int, key_r: int, out_w: int):
+    """Start a grading process: forked by this thread's fork server, or a fresh interpreter."""
+    if os.environ.get("NN_KATAS_GRADING_FORK", "1") != "0" and hasattr(os, "fork"):
+        for _ in range(2):
+            server = getattr(_SERVERS, "server", None)
+            if server is None or server.proc.poll() is not None:
+                server = _SERVERS.server = _ForkServer()
+            try:
+                return server.spawn(scratch, argv, [result_w, key_r, out_w])
+            except (OSError, ValueError):
+                _SERVERS.server = None
+    return subprocess.Popen([sys.executable, "-I", "-m", "nn.grading_child", *argv, "--result-fd", str(result_w),
+                             "--key-fd", str(key_r)], cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
+                            stdout=out_w, stderr=out_w, pass_fds=(result_w, key_r), start_new_session=True)
 
 
 def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,

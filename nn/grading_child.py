@@ -48,12 +48,15 @@ def _audit_hook(scratch: str, forbidden: list[str], impl: str):
             return True
         return not (real + os.sep).startswith(scratch) and not real.startswith("/dev/null")
 
-    def student_on_stack() -> bool:
+    def student_on_stack(depth: int | None = None) -> bool:
+        """Is the submission's code on the stack: anywhere, or within ``depth`` frames of the event?"""
         frame = sys._getframe(2)
-        while frame is not None:
+        seen = 0
+        while frame is not None and (depth is None or seen < depth):
             if frame.f_code.co_filename.startswith(impl):
                 return True
             frame = frame.f_back
+            seen += 1
         return False
 
     def hook(event, args):
@@ -79,15 +82,18 @@ def _audit_hook(scratch: str, forbidden: list[str], impl: str):
                 if any(writes_outside(a) for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))):
                     raise PermissionError(f"{event} outside the scratch directory is not allowed during grading")
             elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                           "os.forkpty", "pty.spawn", "os.kill", "os.killpg", "socket.connect", "socket.bind",
-                           "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.addressof", "ctypes.string_at",
-                           "ctypes.wstring_at", "ctypes.call_function", "gc.get_objects", "gc.get_referrers",
-                           "gc.get_referents", "sys.setprofile", "sys.settrace", "sys._current_frames",
-                           "code.__new__", "function.__new__"):
+                           "os.forkpty", "pty.spawn", "os.kill", "os.killpg", "socket.connect", "socket.bind"):
+                # Nothing a kata needs: refused whenever the submission's code is on the stack.
                 if student_on_stack():
                     raise PermissionError(f"{event} is not allowed during grading")
-            elif event == "sys._getframe" and student_on_stack():
-                raise PermissionError("frame inspection is not allowed during grading")
+            elif event in ("ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.addressof", "ctypes.string_at",
+                           "ctypes.wstring_at", "ctypes.call_function", "gc.get_objects", "gc.get_referrers",
+                           "gc.get_referents", "sys.setprofile", "sys.settrace", "sys._current_frames",
+                           "code.__new__", "function.__new__", "sys._getframe"):
+                # Libraries the submission may use (scipy.stats, say) do these things internally:
+                # refused only when the submission itself, or a thin wrapper it calls, does them.
+                if student_on_stack(depth=2):
+                    raise PermissionError(f"{event} is not allowed during grading")
         finally:
             guard.busy = False
 
@@ -112,35 +118,44 @@ class Channel:
             data = data[written:]
 
 
-def main(argv=None) -> int:
+def parse(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument("--impl", required=True)
     parser.add_argument("--tests", required=True)
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--forbid", action="append", default=[])
-    parser.add_argument("--result-fd", type=int, required=True)
-    parser.add_argument("--key-fd", type=int, required=True)
+    parser.add_argument("--result-fd", type=int, default=-1)
+    parser.add_argument("--key-fd", type=int, default=-1)
     parser.add_argument("--katas", required=True)
     parser.add_argument("--skip-modules", default="")
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--test-timeout", type=float, default=10.0)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def _harness_imports():
+    """Everything grading needs, imported before any submission code can run."""
+    import numpy  # noqa: F401
+    import pytest  # noqa: F401
+    import scipy.special  # noqa: F401
+    from hypothesis.extra import numpy as _hnp  # noqa: F401
+
+    from nn import assertions, grading_guard, manifest, oracles, pytest_plugin, strategies  # noqa: F401
+
+
+def run(args) -> int:
     key = os.read(args.key_fd, 64)
     os.close(args.key_fd)
     channel = Channel(args.result_fd, key)
     del key
     _limits(args.memory_mb, file_mb=64)
     armed = _audit_hook(args.scratch, args.forbid, args.impl)
-
-    # The harness is imported before any submission code, so what the submission later
-    # does to these modules is seen by the integrity check, not believed.
-    import numpy  # noqa: F401
+    _harness_imports()
     import pytest
-    import scipy.special  # noqa: F401
 
     from nn import grading_guard, manifest, pytest_plugin
 
+    # The snapshot of the grader's modules is taken at session start, once pytest is set up.
     pytest_plugin.GRADING.update(channel=channel, armed=armed, skip=set(filter(None, args.skip_modules.split(","))),
                                  guard_factory=grading_guard.Snapshot)
     katas = [manifest.get(k) for k in args.katas.split(",")]
@@ -149,11 +164,65 @@ def main(argv=None) -> int:
     # the same words every time the same submission is graded.
     os.chdir(args.scratch)
     files = [os.path.join(args.tests, f) for f in files]
+    # No terminal report: its timings would make two gradings of one submission differ.
     code = pytest.main(["-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:stepwise", "-p", "no:terminal",
+                        "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
+                        "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:debugging",
                         f"--impl={args.impl}", f"--kata-timeout={args.test_timeout}", "--rootdir", args.tests,
                         "-m", " or ".join(k.marker for k in katas), *files])
     channel.send(type="done", exit=int(code))
     return 0
+
+
+def serve(sock_fd: int) -> int:
+    """A fork server: import the harness once, then fork one grading process per request.
+
+    Requests arrive on a Unix socket with three descriptors (result pipe, key pipe, output
+    pipe); the reply is the new process's pid. No submission code ever runs in this process.
+    """
+    import socket
+
+    _harness_imports()
+    sock = socket.socket(fileno=sock_fd)
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+        except OSError:
+            return 0
+        if not data:
+            return 0
+        request = json.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                sock.close()
+                os.setsid()
+                os.dup2(fds[2], 1)
+                os.dup2(fds[2], 2)
+                os.environ["HOME"] = request["scratch"]
+                args = parse(request["argv"])
+                args.result_fd, args.key_fd = fds[0], fds[1]
+                code = run(args)
+            except BaseException:  # whatever happens, this process must never return to the loop
+                pass
+            finally:
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve"]:
+        return serve(int(argv[1]))
+    return run(parse(argv))
 
 
 if __name__ == "__main__":

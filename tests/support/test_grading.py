@@ -250,3 +250,16 @@ def test_autograder_bundles(tmp_path):
     workflow = (tmp_path / "repo" / ".github" / "workflows" / "classroom.yml").read_text()
     assert workflow.count("autograding-command-grader") == len(manifest.katas())
     assert "max-score: 15" in workflow
+
+
+def test_every_correct_variant_gets_full_marks(tmp_path):
+    """A correct answer written differently passes under the grader too (its guards included)."""
+    from tests.catalogue.correct import CORRECT
+
+    dirs = [v.build(SOLUTIONS, tmp_path / v.id) for v in CORRECT]
+    grading.expected_tests()
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda d: grading.grade(d, **FAST), dirs))
+    lost = {v.id: [(k.kata, k.first_failure[:200]) for k in r.katas if k.status != "passed"]
+            for v, r in zip(CORRECT, reports) if r.score != 100}
+    assert not lost, lost
