@@ -167,7 +167,7 @@ def run(args) -> int:
     # No terminal report: its timings would make two gradings of one submission differ.
     code = pytest.main(["-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:stepwise", "-p", "no:terminal",
                         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
-                        "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:debugging",
+                        "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:debugging", "--nn-tbstyle=no",
                         f"--impl={args.impl}", f"--kata-timeout={args.test_timeout}", "--rootdir", args.tests,
                         "-m", " or ".join(k.marker for k in katas), *files])
     channel.send(type="done", exit=int(code))

@@ -5,6 +5,7 @@ Loaded from the project's ``conftest.py``.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import json
@@ -58,6 +59,9 @@ def pytest_addoption(parser):
     group.addoption("--kata-timeout", type=float, default=DEFAULT_TIMEOUT,
                     help=f"seconds one test may run before it is stopped (default {DEFAULT_TIMEOUT:g})")
     group.addoption("--report-json", default=None, help="write each test's outcome, message and misconception to this file")
+    # The grading process runs without pytest's terminal plugin, which owns --tb; this sets the
+    # same setting, so that failures are not formatted into tracebacks nobody reads.
+    group.addoption("--nn-tbstyle", dest="tbstyle", default="auto", help=argparse.SUPPRESS)
 
 
 def pytest_configure(config):
@@ -297,7 +301,7 @@ def _explain(item, call, rep, kata) -> None:
     """Replace the traceback of a known kind of failure by the lesson it carries."""
     exc = call.excinfo.value
     check = _first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name
-    where = f"{kata.name}: " if kata else ""
+    where = where_kata = f"{kata.name}: " if kata else ""
     found = _find(exc, (KataNotStarted, NotImplementedError, KataTimeout, KataFailure))
     if isinstance(found, (KataNotStarted, NotImplementedError)):
         rep.status, rep.misconception = "not-started", "not-started"
@@ -320,6 +324,8 @@ def _explain(item, call, rep, kata) -> None:
             rep.misconception = "shape-error"
             m = diagnose.get("shape-error")
             rep.message += f"\n  likely mistake: {m.title}\n  hint: {m.hint}"
+        if where and item.config.getoption("tbstyle", "auto") in ("line", "no"):
+            rep.longrepr = f"{where_kata}{check}\n  {rep.message}"
 
 
 @pytest.hookimpl(tryfirst=True)

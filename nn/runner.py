@@ -81,7 +81,7 @@ def run_katas(kata_names: list[str], impl: Path, *, timeout: float = DEFAULT_TES
         cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--impl={impl}",
                f"--report-json={report}", f"--kata-timeout={timeout}",
                "-m", " or ".join(k.marker for k in katas), *[k.test_file for k in katas], *extra]
-        cmd += ["-v"] if verbose else ["-q", "--no-header", "-p", "no:warnings"]
+        cmd += ["-v", "--tb=short"] if verbose else ["-q", "--no-header", "-p", "no:warnings"]
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=total_timeout,
