@@ -6,6 +6,7 @@ failure, never a pass. Nothing the submission prints or writes is read as a resu
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import hashlib
 import hmac
@@ -254,6 +255,7 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: se
             kept += len(chunk)
         if kept > OUTPUT_CAP:
             out.append(f"\n[... {kept - OUTPUT_CAP} more bytes of output not kept]")
+        output.close()
 
     threading.Thread(target=drain, daemon=True).start()
     reader = os.fdopen(result_r, "rb")
@@ -355,11 +357,23 @@ class _ForkServer:
         return _Forked(json.loads(line)["pid"])
 
     def close(self) -> None:
+        self.replies.close()
         self.sock.close()
         self.proc.wait(10)
 
 
 _SERVERS = threading.local()
+_ALL_SERVERS: list = []
+
+
+@atexit.register
+def _close_servers() -> None:
+    """End the fork servers with the grader: closing the socket is their signal to stop."""
+    for server in _ALL_SERVERS:
+        try:
+            server.close()
+        except (OSError, subprocess.TimeoutExpired):
+            server.proc.kill()
 
 
 def _start(argv: list, scratch: Path, result_w: int, key_r: int, out_w: int):
@@ -369,6 +383,7 @@ def _start(argv: list, scratch: Path, result_w: int, key_r: int, out_w: int):
             server = getattr(_SERVERS, "server", None)
             if server is None or server.proc.poll() is not None:
                 server = _SERVERS.server = _ForkServer()
+                _ALL_SERVERS.append(server)
             try:
                 return server.spawn(scratch, argv, [result_w, key_r, out_w])
             except (OSError, ValueError):
