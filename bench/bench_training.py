@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from nn import data  # noqa: E402
 from nn.impl import Implementation  # noqa: E402
-from nn.training import Network, Options, train  # noqa: E402
+from nn.training import Network  # noqa: E402
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
 MNIST = ROOT.parent / "shared" / "data" / "mnist"

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import manifest
-from .impl import PROJECT_ROOT, ImplementationError, resolve_impl_dir
+from .impl import ImplementationError, resolve_impl_dir
 
 
 class UsageError(Exception):
@@ -166,7 +166,6 @@ def cmd_watch(args) -> int:
     import threading
 
     from .report import kata_report, use_colour
-    from .runner import run_katas
 
     impl = _impl(args)
     changed = threading.Event()

@@ -6,7 +6,6 @@ a learner's infinite loop, ``sys.exit`` or crash away from the tool itself.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile

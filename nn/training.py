@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import resource
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from nn import stats
 
-from nn.assertions import assert_shape, call_text, fail
+from nn.assertions import assert_shape, fail
 
 pytestmark = pytest.mark.kata_init
 

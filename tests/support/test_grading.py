@@ -3,7 +3,6 @@ export and the autograder bundles. Every hostile submission must get the right g
 every kata, without crashing the grader or touching another submission's grade."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
