@@ -10,7 +10,7 @@ In a notebook::
 
 def check(kata: str, impl: str = "katas"):
     """Run one kata's tests and return a report that renders as the cell's output."""
-    from .impl import resolve_impl_dir
+    from .impl import resolve_impl_dir, shown
     from .manifest import get
     from .report import NotebookReport
     from .runner import run_katas
@@ -18,10 +18,4 @@ def check(kata: str, impl: str = "katas"):
     name = get(kata).name
     directory = resolve_impl_dir(impl)
     result = run_katas([name], directory)[name]
-    try:
-        from pathlib import Path
-
-        shown = f"{directory.relative_to(Path.cwd())}/"
-    except ValueError:
-        shown = f"{directory}/"
-    return NotebookReport(result, shown)
+    return NotebookReport(result, shown(directory))

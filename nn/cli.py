@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import manifest
-from .impl import ImplementationError, resolve_impl_dir
+from .impl import ImplementationError, resolve_impl_dir, shown
 
 
 class UsageError(Exception):
@@ -34,10 +34,7 @@ def _impl(args) -> Path:
 
 
 def _display(impl: Path) -> str:
-    try:
-        return f"{impl.relative_to(Path.cwd())}/"
-    except ValueError:
-        return f"{impl}/"
+    return shown(impl)
 
 
 def _kata(name: str) -> manifest.Kata:
@@ -133,12 +130,12 @@ def cmd_hint(args) -> int:
     from . import state
 
     kata = _kata(args.kata)
-    shown = state.hints_shown(kata.name)
+    seen = state.hints_shown(kata.name)
     if args.reset:
         state.set_hints_shown(kata.name, 0)
         print(f"Hints for {kata.name} start again from the first.")
         return 0
-    count = min(shown + 1, len(kata.hints))
+    count = min(seen + 1, len(kata.hints))
     state.set_hints_shown(kata.name, count)
     print(f"Hints for kata {kata.name} ({kata.title}):")
     for i, hint in enumerate(kata.hints[:count], start=1):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import manifest
 from .impl import PROJECT_ROOT
+from .runner import classify
 
 try:  # Python 3.11+
     import tomllib
@@ -469,15 +470,8 @@ def _failure(nodeid: str, message: str) -> dict:
 def _finish(report: Report, results: dict, expected: dict, points: dict, start: float) -> Report:
     for kata in manifest.katas():
         ids = expected[kata.name]
-        got = [results.get(i) or _failure(i, "no result arrived for this check") for i in ids]
-        passed = sum(1 for r in got if r["outcome"] == "passed")
-        failures = [r for r in got if r["outcome"] != "passed"]
-        if ids and passed == len(ids):
-            status = "passed"
-        elif failures and all(r.get("status") == "not-started" for r in failures) and not passed:
-            status = "not started"
-        else:
-            status = "failed"
+        state, passed, failures = classify(list(results.values()), ids, missing="no result arrived for this check")
+        status = {"done": "passed", "failing": "failed"}.get(state, state)
         first = "" if not failures else f"{failures[0].get('check', failures[0]['nodeid'])}: {failures[0]['message']}"
         report.katas.append(KataGrade(kata.name, points[kata.name] if status == "passed" else 0.0,
                                       points[kata.name], passed, len(ids), status, first[:2000]))

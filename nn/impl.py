@@ -22,6 +22,14 @@ from . import manifest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def shown(directory: Path) -> str:
+    """A directory as messages name it: relative to where the command runs, if inside it."""
+    try:
+        return f"{directory.relative_to(Path.cwd())}/"
+    except ValueError:
+        return f"{directory}/"
+
+
 class ImplementationError(Exception):
     """An implementation directory or module that cannot be used, said in plain words."""
 
@@ -99,12 +107,7 @@ class Implementation:
 
     def display(self, module: str | None = None) -> str:
         """A short name for messages: ``katas/activations.py`` rather than a long path."""
-        base = self.path
-        try:
-            base = self.path.relative_to(Path.cwd())
-        except ValueError:
-            pass
-        return f"{base}/{module}.py" if module else f"{base}/"
+        return shown(self.path) + (f"{module}.py" if module else "")
 
     def module(self, name: str) -> ModuleType:
         full = f"{self.package_name}.{name}"
