@@ -107,15 +107,31 @@ class Optimizer:
         return out
 
 
+def standardize(X: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel (row) to zero mean and unit variance over the training set, both sets scaled
+    alike. Statistics are sums over the training set, without an (n, m) temporary: X.std makes
+    two, and on a fresh allocation of hundreds of MB the page faults alone take most of a second."""
+    m = X.shape[1]
+    mean = X.sum(axis=1, dtype=np.float64) / m  # (n,)
+    mean_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64) / m  # (n,)
+    std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))  # (n,)
+    scale = 1.0 / (std + 0.1)  # the floor keeps blank border pixels at ~0 rather than blowing up their noise
+    out = []
+    for A in (X, X_test):
+        A = np.subtract(A, mean[:, None].astype(A.dtype), order="K")  # a copy: the data set is not ours to change
+        A *= scale[:, None].astype(A.dtype)
+        out.append(A)
+    return out[0], out[1]
+
+
 def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dict, Record]:
     """Train and return (params, record). KeyboardInterrupt ends training early, not the run."""
+    start = time.perf_counter()  # preparing the data counts as training time
     dtype = np.dtype(opts.dtype)
     X, y = data.X_train.astype(dtype, copy=False), data.y_train
     Xt, yt = data.X_test.astype(dtype, copy=False), data.y_test
     if opts.standardize:
-        mean = X.mean(axis=1, keepdims=True)
-        std = X.std(axis=1, keepdims=True) + dtype.type(0.1)  # the floor keeps blank border pixels at ~0
-        X, Xt = (X - mean) / std, (Xt - mean) / std
+        X, Xt = standardize(X, Xt)
     optimizer = Optimizer(opts.optimizer)
     rng = np.random.default_rng(opts.seed)
     params = {k: np.asarray(v, dtype=dtype) for k, v in net.init_params(rng, X.shape[0], opts.n_hidden, 10).items()}
@@ -132,7 +148,6 @@ def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dic
     record = Record(options=asdict(opts), dataset=data.name, source=data.source, synthetic=data.synthetic,
                     impl=str(net.impl.path))
     bar = Progress(total, enabled=progress)
-    start = time.perf_counter()
     first_loss = None
     step = 0
     order = np.arange(m)

@@ -134,3 +134,22 @@ def test_bad_training_arguments_are_refused(capsys):
     assert "--data /no/such/dir: no MNIST or Fashion-MNIST files there" in capsys.readouterr().err
     assert cli.main(["train", "--impl", "solutions", "--dataset", "mnist", "--data", "/no/such/dir"]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_standardize_matches_numpy_mean_and_std(dtype, order):
+    from nn.training import standardize
+
+    rng = np.random.default_rng(3)
+    X = np.asarray(rng.random((7, 50)) * np.arange(7)[:, None], dtype=dtype, order=order)  # row 0 is blank
+    X_test = np.asarray(rng.random((7, 5)), dtype=dtype, order=order)
+    before = X.copy(), X_test.copy()
+    A, B = standardize(X, X_test)
+    mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True) + 0.1
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(A, (X - mean) / std, atol=tol)
+    np.testing.assert_allclose(B, (X_test - mean) / std, atol=tol)
+    assert A.dtype == B.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(X, before[0])  # the data set itself is left alone
+    np.testing.assert_array_equal(X_test, before[1])
