@@ -266,9 +266,20 @@ def _network(args):
         raise UsageError(f"{exc}\n(finish the katas first, or train the reference with --impl solutions)") from None
 
 
+RECIPE_OPTIONS = ("alpha", "epochs", "batch_size", "dtype", "optimizer", "standardize", "decay")
+
+
 def _options(args, default_iterations: int = 500):
+    """The recipe's values, then the options given on the command line over them, then the
+    defaults; the resolved values go back on args (the data loader reads args.dtype)."""
+    from .recipes import RECIPES
     from .training import Options
 
+    chosen = RECIPES[args.recipe][0] if args.recipe else {}
+    defaults = Options()
+    for name in RECIPE_OPTIONS:
+        if getattr(args, name) is None:
+            setattr(args, name, chosen.get(name, getattr(defaults, name)))
     if args.iterations is None:
         args.iterations = default_iterations
     if args.alpha <= 0 or args.iterations < 1 or args.epochs < 0 or args.batch_size < 0 or args.n_hidden < 1:
@@ -311,8 +322,9 @@ def cmd_train(args) -> int:
            else f"{opts.epochs} full-batch epochs" if opts.epochs else f"{opts.iterations} full-batch steps")
     extras = "".join([f", {opts.optimizer}" if opts.optimizer != "sgd" else "",
                       ", standardized pixels" if opts.standardize else "", f", decay {opts.decay:g}" if opts.decay else ""])
-    print(f"training {n_in}-{opts.n_hidden}-10 with {_display(net.impl.path)}: alpha {opts.alpha:g}, {how}{extras}, "
-          f"{opts.dtype}, seed {opts.seed}")
+    recipe = f" (recipe {args.recipe})" if args.recipe else ""
+    print(f"training {n_in}-{opts.n_hidden}-10 with {_display(net.impl.path)}{recipe}: alpha {opts.alpha:g}, {how}"
+          f"{extras}, {opts.dtype}, seed {opts.seed}")
     params, record = train(net, ds, opts)
     record.seconds_loading = loading
     out = _out_dir(args, ds.name, "train")
@@ -521,18 +533,26 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--data", metavar="DIR", help="a directory with the MNIST-format files")
     training.add_argument("--dataset", default="auto", choices=["auto", "mnist", "fashion-mnist", "synthetic"],
                           help="auto: MNIST if found, else Fashion-MNIST, else download MNIST, else synthetic")
-    training.add_argument("--alpha", type=float, default=0.1, help="learning rate (default 0.1, the seed's)")
+    from .recipes import RECIPES
+
+    training.add_argument("--recipe", choices=sorted(RECIPES),
+                          help="a named set of the options below; any you also give wins. "
+                          + "; ".join(f"{name}: {text}" for name, (_, text) in RECIPES.items()))
+    # Defaults of None: _options tells an option given from one left to the recipe.
+    training.add_argument("--alpha", type=float, help="learning rate (default 0.1, the seed's)")
     training.add_argument("--iterations", type=int, default=None,
                           help="full-batch steps (default 500 for train, 100 per rate for lr-sweep)")
-    training.add_argument("--epochs", type=int, default=0, help="epochs instead of --iterations")
-    training.add_argument("--batch-size", type=int, default=0, help="mini-batch size (default: the whole set)")
+    training.add_argument("--epochs", type=int, help="epochs instead of --iterations")
+    training.add_argument("--batch-size", type=int, help="mini-batch size (default: the whole set)")
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--n-hidden", type=int, default=10)
-    training.add_argument("--dtype", default="float64", choices=["float64", "float32"])
-    training.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "adam"],
-                          help="sgd is the seed's; momentum and adam reshape the gradient your update() applies")
-    training.add_argument("--standardize", action="store_true", help="zero-mean, unit-variance pixels")
-    training.add_argument("--decay", type=float, default=0.0, help="alpha / (1 + decay * epoch)")
+    training.add_argument("--dtype", choices=["float64", "float32"], help="default float64")
+    training.add_argument("--optimizer", choices=["sgd", "momentum", "adam"],
+                          help="sgd (the default) is the seed's; momentum and adam reshape the gradient your "
+                          "update() applies")
+    training.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
+                          help="zero-mean, unit-variance pixels")
+    training.add_argument("--decay", type=float, help="alpha / (1 + decay * epoch), default 0")
     training.add_argument("--out", metavar="DIR", help="where to save (default runs/KIND-DATASET-TIME)")
     training.add_argument("--no-download", action="store_true", help="never download; fall back to synthetic data")
     p = sub.add_parser("train", parents=[common, training], help="train the network with your functions on real digits")

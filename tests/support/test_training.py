@@ -153,3 +153,21 @@ def test_standardize_matches_numpy_mean_and_std(dtype, order):
     assert A.dtype == B.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(X, before[0])  # the data set itself is left alone
     np.testing.assert_array_equal(X_test, before[1])
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], {"alpha": 0.1, "epochs": 0, "batch_size": 0, "optimizer": "sgd", "standardize": False, "dtype": "float64"}),
+    (["--recipe", "seed"], {"alpha": 0.1, "epochs": 0, "optimizer": "sgd", "iterations": 500}),
+    (["--recipe", "fast"], {"alpha": 0.02, "epochs": 10, "batch_size": 1000, "optimizer": "adam", "standardize": True,
+                            "decay": 0.2, "dtype": "float32"}),
+    (["--recipe", "fast", "--dtype", "float64", "--no-standardize", "--alpha", "0.01"],
+     {"alpha": 0.01, "epochs": 10, "optimizer": "adam", "standardize": False, "dtype": "float64"}),
+    (["--recipe", "best", "--epochs", "3"], {"epochs": 3, "batch_size": 32, "optimizer": "momentum"}),
+])
+def test_a_recipe_fills_in_what_the_command_line_leaves_out(argv, expected):
+    from dataclasses import asdict
+
+    args = cli.build_parser().parse_args(["train", *argv])
+    opts = asdict(cli._options(args))
+    assert {k: opts[k] for k in expected} == expected
+    assert args.dtype == opts["dtype"]  # the data loader reads it from args
