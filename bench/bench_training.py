@@ -60,10 +60,15 @@ def step_benchmark(repeat):
     try:
         import torch
 
-        torch.set_num_threads(os.cpu_count() or 2)
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 2)))
     except ImportError:
         torch = None
     products = []
+    # One bandwidth for both dtypes, measured on float64: summing float32 is slower per byte
+    # (more additions), which would flatter the float32 floor.
+    X64 = np.asarray(fashion.X_train, dtype=np.float64)
+    bandwidth = X64.nbytes / read_time(X64, repeat)
+    del X64
     for dtype in (np.float64, np.float32):
         X = fashion.X_train.astype(dtype)
         Y = np.asarray(net.one_hot(fashion.y_train, 10), dtype=dtype)
@@ -74,7 +79,7 @@ def step_benchmark(repeat):
             net.update(params, net.backward(params, cache, X, Y), 0.1)
 
         t_ours = median_time(ours, repeat)
-        t_read = read_time(X, repeat)
+        t_read = X.nbytes / bandwidth
         floor = 2 * t_read
         dZ1 = np.ones((10, X.shape[1]), dtype=dtype)
         products.append((np.dtype(dtype).name, median_time(lambda: params["W1"] @ X, repeat),
@@ -100,13 +105,23 @@ def step_benchmark(repeat):
         torch_cell = f"{t_torch * 1e3:.0f} ms" if t_torch else "not installed"
         ratio_torch = f"{t_ours / t_torch:.2f}" if t_torch else "-"
         print(f"| {np.dtype(dtype).name} | {t_ours * 1e3:.0f} ms | {torch_cell} | {floor * 1e3:.0f} ms "
-              f"({X.nbytes / t_read / 1e9:.1f} GB/s) | {t_ours / floor:.2f} | {ratio_torch} |")
+              f"({bandwidth / 1e9:.1f} GB/s) | {t_ours / floor:.2f} | {ratio_torch} |")
     print("\nThe step's two products with X, each alone, against one read of X:\n")
     print("| dtype | `W1 @ X` | `dZ1 @ X.T` | one read of X | products / floor |")
     print("|---|---|---|---|---|")
     for name, fwd, bwd, read in products:
         print(f"| {name} | {fwd * 1e3:.1f} ms | {bwd * 1e3:.1f} ms | {read * 1e3:.1f} ms | {(fwd + bwd) / (2 * read):.2f} |")
     print()
+
+
+def one_thread(repeat):
+    """The same tables with OpenBLAS held to one thread (it reads the variable when it loads,
+    so in a fresh process). If the step were bound by memory, a second thread would not help."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, __file__, "--only-step", "--repeat", str(repeat)], env=env,
+                          capture_output=True, text=True)
+    print("### The same, with one BLAS thread\n")
+    print(proc.stdout.split("\n", 2)[2] if proc.returncode == 0 else proc.stderr)
 
 
 def read_time(X, repeat):
@@ -216,10 +231,15 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="fresh runs per timed row of the accuracy table")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--only-accuracy", action="store_true")
+    parser.add_argument("--only-step", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.only_step:
+        step_benchmark(args.repeat)
+        return
     print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}\n")
     if not args.only_accuracy:
         step_benchmark(args.repeat)
+        one_thread(args.repeat)
         end_to_end()
     if not args.skip_accuracy:
         accuracy_table(args.runs)
