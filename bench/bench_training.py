@@ -31,14 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 from nn import data  # noqa: E402
 from nn.impl import Implementation  # noqa: E402
+from nn.recipes import RECIPES  # noqa: E402
 from nn.training import Network  # noqa: E402
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 SEED_RECIPE = ["--recipe", "seed"]
-RECIPES = [("seed: alpha 0.1, 500 full-batch steps", SEED_RECIPE),
-           ("best: momentum, 20 epochs of batches of 32", ["--recipe", "best"]),
-           ("fast: Adam, 10 epochs of batches of 1000, float32", ["--recipe", "fast"])]
 
 
 def median_time(f, repeat):
@@ -66,9 +64,7 @@ def step_benchmark(repeat):
     products = []
     # One bandwidth for both dtypes, measured on float64: summing float32 is slower per byte
     # (more additions), which would flatter the float32 floor.
-    X64 = np.asarray(fashion.X_train, dtype=np.float64)
-    bandwidth = X64.nbytes / read_time(X64, repeat)
-    del X64
+    bandwidth = fashion.X_train.nbytes / read_time(fashion.X_train, repeat)  # loaded as float64
     for dtype in (np.float64, np.float32):
         X = fashion.X_train.astype(dtype)
         Y = np.asarray(net.one_hot(fashion.y_train, 10), dtype=dtype)
@@ -133,8 +129,7 @@ def read_time(X, repeat):
     threads = os.cpu_count() or 1
     if threads < 2:
         return one
-    parts = np.array_split(np.arange(X.shape[0]), threads)
-    slabs = [X[p[0]:p[-1] + 1] for p in parts]
+    slabs = np.array_split(X, threads)  # views, one per thread
     with ThreadPoolExecutor(threads) as pool:
         many = median_time(lambda: list(pool.map(np.sum, slabs)), repeat)
     return min(one, many)
@@ -203,13 +198,14 @@ def accuracy_table(runs):
     seeds = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, name, where in sets:
-            for recipe_name, recipe in RECIPES:
-                records = [train_run(where, recipe, tmp) for _ in range(runs if recipe is not SEED_RECIPE else 1)]
+            for recipe_name in RECIPES:
+                recipe = ["--recipe", recipe_name]
+                records = [train_run(where, recipe, tmp) for _ in range(runs if recipe_name != "seed" else 1)]
                 seconds = statistics.median(r["seconds_training"] for r in records)
                 shown = " ".join(w if not w.startswith("/") else "../shared/data/mnist" for w in where + recipe)
                 print(f"| {label} | {recipe_name} | {records[0]['test_accuracy']:.4f} | {seconds:.2f} s | "
                       f"`nn-kata train --impl solutions {shown}` |")
-                if recipe is not SEED_RECIPE:
+                if recipe_name != "seed":
                     accs = [records[0]["test_accuracy"]] + [train_run(where, recipe, tmp, seed)["test_accuracy"]
                                                             for seed in (1, 2)]
                     seeds.append((label, recipe_name, accs))

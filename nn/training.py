@@ -116,12 +116,13 @@ def standardize(X: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarr
     mean_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64) / m  # (n,)
     std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))  # (n,)
     scale = 1.0 / (std + 0.1)  # the floor keeps blank border pixels at ~0 rather than blowing up their noise
-    out = []
-    for A in (X, X_test):
+
+    def scaled(A):
         A = np.subtract(A, mean[:, None].astype(A.dtype), order="K")  # a copy: the data set is not ours to change
         A *= scale[:, None].astype(A.dtype)
-        out.append(A)
-    return out[0], out[1]
+        return A
+
+    return scaled(X), scaled(X_test)
 
 
 def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dict, Record]:
