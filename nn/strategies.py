@@ -39,13 +39,6 @@ def matrices(shape, elements=None):
 
 
 @st.composite
-def matrix_pairs(draw, elements=None):
-    """Two arrays of one shape, e.g. (dA, Z)."""
-    shape = draw(shapes())
-    return draw(matrices(shape, elements)), draw(matrices(shape, elements))
-
-
-@st.composite
 def logits(draw, max_classes: int = 10, max_examples: int = 8, scale: float = 30.0):
     k = draw(st.integers(2, max_classes))
     m = draw(st.one_of(st.just(k), st.just(1), st.integers(1, max_examples)))
