@@ -29,10 +29,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nn import data  # noqa: E402
+from nn.train import data  # noqa: E402
 from nn.impl import Implementation  # noqa: E402
-from nn.recipes import RECIPES  # noqa: E402
-from nn.training import Network  # noqa: E402
+from nn.train.recipes import RECIPES  # noqa: E402
+from nn.train.trainer import Network  # noqa: E402
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
 MNIST = ROOT.parent / "shared" / "data" / "mnist"

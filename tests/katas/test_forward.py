@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn import oracles
-from nn import strategies as S
-from nn.assertions import assert_close, assert_scalar, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite import oracles
+from nn.suite import strategies as S
+from nn.suite.assertions import assert_close, assert_scalar, assert_shape, call, call_text, check_no_mutation, fail
 
 pytestmark = pytest.mark.kata_forward
 

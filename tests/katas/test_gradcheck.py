@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from nn import strategies as S
-from nn.assertions import assert_close, assert_scalar, assert_shape, call_text, fail
+from nn.suite import strategies as S
+from nn.suite.assertions import assert_close, assert_scalar, assert_shape, call_text, fail
 
 pytestmark = pytest.mark.kata_gradcheck
 

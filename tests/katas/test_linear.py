@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from nn import oracles
-from nn import strategies as S
-from nn.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
-from nn.gradient_check import check_gradient
+from nn.suite import oracles
+from nn.suite import strategies as S
+from nn.suite.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite.gradient_check import check_gradient
 
 pytestmark = pytest.mark.kata_linear
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from scipy import special
 
-from nn import strategies as S
-from nn.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite import strategies as S
+from nn.suite.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
 
 pytestmark = pytest.mark.kata_softmax
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from nn import oracles
-from nn.assertions import assert_close, assert_shape, call_text, fail
+from nn.suite import oracles
+from nn.suite.assertions import assert_close, assert_shape, call_text, fail
 
 pytestmark = pytest.mark.kata_train
 

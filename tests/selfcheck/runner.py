@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from nn.impl import PROJECT_ROOT as ROOT
-from nn.runner import KataResult, run_katas
+from nn.learn.runner import KataResult, run_katas
 
 SOLUTIONS = ROOT / "solutions"
 STUBS = ROOT / "katas"

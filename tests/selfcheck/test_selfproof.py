@@ -12,7 +12,7 @@ from tests.catalogue.bugs import BUGS
 from tests.catalogue.correct import CORRECT
 
 from .conftest import SUMMARY
-from nn.runner import run_katas
+from nn.learn.runner import run_katas
 
 from .runner import ROOT, SOLUTIONS, STUBS, diagnosis, run_variants
 

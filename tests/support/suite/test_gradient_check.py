@@ -1,8 +1,8 @@
-"""The trusted gradient checker in nn/gradient_check.py."""
+"""The trusted gradient checker in nn/suite/gradient_check.py."""
 import numpy as np
 import pytest
 
-from nn.gradient_check import check_gradient, numerical_gradient, relative_error
+from nn.suite.gradient_check import check_gradient, numerical_gradient, relative_error
 
 
 def test_relative_error_closed_forms():

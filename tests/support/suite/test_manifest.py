@@ -51,10 +51,10 @@ def test_unknown_kata_lists_the_valid_ones():
 
 
 def test_the_shipped_pristine_stubs_match_katas():
-    """nn/pristine_katas.zip is what `nn-kata reset` restores: rebuild it with `python -m nn.pristine`."""
+    """nn/pristine_katas.zip is what `nn-kata reset` restores: rebuild it with `python -m nn.stubs`."""
     import subprocess
 
-    from nn.pristine import pristine_files
+    from nn.stubs import pristine_files
 
     head = subprocess.run(["git", "ls-files", "katas"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     if head.returncode != 0 or not head.stdout.strip():

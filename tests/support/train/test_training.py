@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn import cli, data
+from nn import cli
+from nn.train import commands as train_commands
+from nn.train import data
 from nn.impl import PROJECT_ROOT
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
@@ -139,7 +141,7 @@ def test_bad_training_arguments_are_refused(capsys):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_standardize_matches_numpy_mean_and_std(dtype, order):
-    from nn.training import standardize
+    from nn.train.trainer import standardize
 
     rng = np.random.default_rng(3)
     X = np.asarray(rng.random((7, 50)) * np.arange(7)[:, None], dtype=dtype, order=order)  # row 0 is blank
@@ -168,6 +170,6 @@ def test_a_recipe_fills_in_what_the_command_line_leaves_out(argv, expected):
     from dataclasses import asdict
 
     args = cli.build_parser().parse_args(["train", *argv])
-    opts = asdict(cli._options(args))
+    opts = asdict(train_commands._options(args))
     assert {k: opts[k] for k in expected} == expected
     assert args.dtype == opts["dtype"]  # the data loader reads it from args

@@ -1,9 +1,9 @@
-"""nn/stats.py gives the same p-values as scipy.stats."""
+"""nn/suite/stats.py gives the same p-values as scipy.stats."""
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from nn import stats
+from nn.suite import stats
 
 
 def _agree(ours, theirs):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from nn import grading, manifest
+from nn import manifest
+from nn.grade import engine, reports, unpack
 from nn.impl import PROJECT_ROOT
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
@@ -40,8 +41,8 @@ HOSTILE = {
     "patches-numpy-testing": ("losses", "import numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
                               "def cross_entropy(A, Y):\n    return 0.0\n", {"loss"}),
     "patches-builtins": ("initialization", "import builtins\nbuiltins.isinstance = lambda *a: True\n", {"init"}),
-    "patches-pytest-in-function": ("network", "def backward(params, cache, X, Y):\n    import pytest, nn.assertions\n"
-                                   "    pytest.fail = lambda *a, **k: None\n    nn.assertions.fail = lambda *a, **k: None\n"
+    "patches-pytest-in-function": ("network", "def backward(params, cache, X, Y):\n    import pytest, nn.suite.assertions\n"
+                                   "    pytest.fail = lambda *a, **k: None\n    nn.suite.assertions.fail = lambda *a, **k: None\n"
                                    "    return {k: np.zeros_like(params[k[1:]]) for k in ('dW1', 'db1', 'dW2', 'db2')}\n", {"backward"}),
     "fake-report-and-passed-lines": ("activations", "def relu(Z):\n    print('=== 125 passed in 0.10s ===')\n"
                                      "    open('report.json', 'w').write('{\"results\": []}')\n    return Z\n", {"relu"}),
@@ -84,10 +85,10 @@ def build(root: Path, case: str) -> Path:
 def hostile_reports(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     subs = {case: build(root, case) for case in HOSTILE}
-    grading.expected_tests()
+    engine.expected_tests()
     with ThreadPoolExecutor(2) as pool:
-        reports = dict(zip(subs, pool.map(lambda d: grading.grade(d, **FAST), subs.values())))
-    return reports
+        graded = dict(zip(subs, pool.map(lambda d: engine.grade(d, **FAST), subs.values())))
+    return graded
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
@@ -95,19 +96,19 @@ def test_hostile_submission_gets_the_right_grade_for_every_kata(case, hostile_re
     report = hostile_reports[case]
     failing = {k.kata for k in report.katas if k.status != "passed"}
     must_fail = HOSTILE[case][2]
-    assert failing == must_fail, f"{case}: failing {sorted(failing)}, expected {sorted(must_fail)}\n{grading.table(report)}"
+    assert failing == must_fail, f"{case}: failing {sorted(failing)}, expected {sorted(must_fail)}\n{reports.table(report)}"
     assert report.score == sum(k.max_points for k in report.katas if k.kata not in must_fail)
 
 
 def test_the_grader_kept_its_own_files_and_output_is_capped(hostile_reports):
     assert not (PROJECT_ROOT / "nn" / "evil.py").exists()
-    assert len(hostile_reports["prints-megabytes"].output) <= grading.OUTPUT_CAP
+    assert len(hostile_reports["prints-megabytes"].output) <= engine.OUTPUT_CAP
     assert any("not signed" in n for n in hostile_reports["forges-the-result-channel"].notes)
 
 
 def test_solutions_and_stubs():
-    assert grading.grade(SOLUTIONS, **FAST).score == 100
-    stubs = grading.grade(PROJECT_ROOT / "katas", **FAST)
+    assert engine.grade(SOLUTIONS, **FAST).score == 100
+    stubs = engine.grade(PROJECT_ROOT / "katas", **FAST)
     assert stubs.score == 0 and {k.status for k in stubs.katas} == {"not started"}
 
 
@@ -126,13 +127,13 @@ def _zip(path: Path, entries: dict, links: dict = ()) -> Path:
 
 def test_zip_and_tar_submissions_are_graded(tmp_path):
     files = {f"student/katas/{p.name}": p.read_text() for p in SOLUTIONS.glob("*.py")}
-    z = grading.grade(_zip(tmp_path / "ada.zip", files), **FAST)
+    z = engine.grade(_zip(tmp_path / "ada.zip", files), **FAST)
     assert z.score == 100 and z.student == "ada"
     t = tmp_path / "bob.tar.gz"
     with tarfile.open(t, "w:gz") as tf:
         for p in SOLUTIONS.glob("*.py"):
             tf.add(p, arcname=f"katas/{p.name}")
-    assert grading.grade(t, **FAST).score == 100
+    assert engine.grade(t, **FAST).score == 100
 
 
 @pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink", "tar-symlink"])
@@ -150,7 +151,7 @@ def test_unsafe_archives_are_refused_and_write_nothing_outside(tmp_path, kind):
             info = tarfile.TarInfo("katas/activations.py")
             info.type, info.linkname = tarfile.SYMTYPE, str(SOLUTIONS / "activations.py")
             tf.addfile(info)
-    report = grading.grade(archive, **FAST)
+    report = engine.grade(archive, **FAST)
     assert report.score == 0 and any("refused" in n for n in report.notes), report.notes
     assert not outside.exists()
 
@@ -187,11 +188,11 @@ def test_grade_command_writes_json_and_gradescope(tmp_path):
 def test_points_override(tmp_path):
     toml = tmp_path / "points.toml"
     toml.write_text("[points]\nrelu = 1\nbackward = 40\n")
-    points = grading.load_points(toml)
+    points = reports.load_points(toml)
     assert points["relu"] == 1 and points["backward"] == 40 and points["softmax"] == 10
     toml.write_text("[points]\nsofmax = 3\n")
-    with pytest.raises(grading.SubmissionError, match="unknown kata 'sofmax'"):
-        grading.load_points(toml)
+    with pytest.raises(unpack.SubmissionError, match="unknown kata 'sofmax'"):
+        reports.load_points(toml)
 
 
 def test_grade_all_gradebook_skips_unchanged_and_is_repeatable(tmp_path):
@@ -251,7 +252,7 @@ def test_autograder_bundles(tmp_path):
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
         names = set(zf.namelist())
-        assert {"setup.sh", "run_autograder", "pyproject.toml", "nn/grading.py", "tests/katas/test_relu.py"} <= names
+        assert {"setup.sh", "run_autograder", "pyproject.toml", "nn/grade/engine.py", "tests/katas/test_relu.py"} <= names
         assert not any(n.startswith("solutions/") for n in names)
         assert (zf.getinfo("run_autograder").external_attr >> 16) & 0o111
         assert "/autograder/results/results.json" in zf.read("run_autograder").decode()
@@ -265,9 +266,9 @@ def test_every_correct_variant_gets_full_marks(tmp_path):
     from tests.catalogue.correct import CORRECT
 
     dirs = [v.build(SOLUTIONS, tmp_path / v.id) for v in CORRECT]
-    grading.expected_tests()
+    engine.expected_tests()
     with ThreadPoolExecutor(2) as pool:
-        reports = list(pool.map(lambda d: grading.grade(d, **FAST), dirs))
+        reports = list(pool.map(lambda d: engine.grade(d, **FAST), dirs))
     lost = {v.id: [(k.kata, k.first_failure[:200]) for k in r.katas if k.status != "passed"]
             for v, r in zip(CORRECT, reports) if r.score != 100}
     assert not lost, lost

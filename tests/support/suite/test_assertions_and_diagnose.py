@@ -1,9 +1,9 @@
-"""Messages that teach: nn/assertions.py and the fingerprints in nn/diagnose.py."""
+"""Messages that teach: nn/suite/assertions.py and the fingerprints in nn/suite/diagnose.py."""
 import numpy as np
 import pytest
 
-from nn import diagnose
-from nn.assertions import KataFailure, assert_close, assert_scalar, assert_shape, call_text, describe
+from nn.suite import diagnose
+from nn.suite.assertions import KataFailure, assert_close, assert_scalar, assert_shape, call_text, describe
 
 
 def test_describe_never_prints_a_whole_array():

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .impl import Implementation
-from .progress import Progress
+from ..impl import Implementation
+from ..progress import Progress
 
 
 class Diverged(Exception):

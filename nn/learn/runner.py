@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manifest
-from .impl import PROJECT_ROOT
+from .. import manifest
+from ..impl import PROJECT_ROOT
+from ..suite.results import classify  # noqa: F401 (the learner's and the grader's one rule)
 
 DEFAULT_TEST_TIMEOUT = 10.0
 
@@ -36,7 +37,7 @@ class KataResult:
     @property
     def misconception(self) -> str | None:
         """The mistake the report names: the first failing check's, else the first one found."""
-        from .diagnose import GENERIC
+        from ..suite.diagnose import GENERIC
 
         found = [f["misconception"] for f in self.failures if f.get("misconception") not in (None, "not-started")]
         specific = [m for m in found if m not in GENERIC]
@@ -49,28 +50,6 @@ class KataResult:
     @classmethod
     def from_json(cls, data: dict) -> "KataResult":
         return cls(data["kata"], data["status"], data["passed"], data["total"], data["failures"], data["seconds"])
-
-
-def classify(results: list[dict], expected: list[str],
-             missing: str = "this check produced no result (the test process stopped early)") -> tuple[str, int, list]:
-    """(status, checks passed, failures) of one kata: "done", "not started" or "failing"."""
-    by_id = {r["nodeid"]: r for r in results}
-    passed = sum(1 for n in expected if by_id.get(n, {}).get("outcome") == "passed")
-    failures = []
-    for nodeid in expected:
-        r = by_id.get(nodeid)
-        if r is None:  # a test that never reported is a failure, never a pass
-            r = {"nodeid": nodeid, "check": nodeid.split("::")[-1], "outcome": "missing", "status": "missing",
-                 "message": missing, "misconception": None}
-        if r["outcome"] != "passed":
-            failures.append(r)
-    if expected and passed == len(expected):
-        status = "done"
-    elif expected and all(f["status"] == "not-started" for f in failures) and passed == 0:
-        status = "not started"
-    else:
-        status = "failing"
-    return status, passed, failures
 
 
 def run_katas(kata_names: list[str], impl: Path, *, timeout: float = DEFAULT_TEST_TIMEOUT,

@@ -13,7 +13,7 @@ import pytest
 from nn.impl import PROJECT_ROOT
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 SOLUTIONS = PROJECT_ROOT / "solutions"
 needs_solutions = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
 
@@ -54,18 +54,19 @@ def test_status_reports_progress_and_the_next_kata(env, student):
 
 
 def test_status_reuses_results_of_unchanged_katas(student, tmp_path, monkeypatch):
-    from nn import cli, runner, state
+    from nn import manifest
+    from nn.learn import commands, runner, state
 
     monkeypatch.setattr(state, "STATE_DIR", tmp_path / "state")
     calls = []
     real = runner.run_katas
     monkeypatch.setattr(runner, "run_katas", lambda names, *a, **k: calls.append(list(names)) or real(names, *a, **k))
-    cli.compute_status(student)
-    assert calls == [list(cli.manifest.names())]
-    cli.compute_status(student)
+    commands.compute_status(student)
+    assert calls == [list(manifest.names())]
+    commands.compute_status(student)
     assert len(calls) == 1  # nothing ran: every kata came from the cache
     (student / "losses.py").write_text((student / "losses.py").read_text() + "\n# edited\n")
-    cli.compute_status(student)
+    commands.compute_status(student)
     assert calls[-1] == ["loss"]  # only the kata whose file changed
 
 

@@ -1,4 +1,4 @@
-"""The grading process for one submission: started by nn/grading.py, never by hand.
+"""The grading process for one submission: started by nn/grade/engine.py, never by hand.
 
 It sets resource limits, installs an audit hook that the submission cannot remove, reads
 a one-time key, and runs the grader's own copy of the kata tests. Each result leaves over
@@ -140,7 +140,9 @@ def _harness_imports():
     import scipy.special  # noqa: F401
     from hypothesis.extra import numpy as _hnp  # noqa: F401
 
-    from nn import assertions, grading_guard, manifest, oracles, pytest_plugin, strategies  # noqa: F401
+    from nn import manifest  # noqa: F401
+    from nn.grade import guard, hooks  # noqa: F401
+    from nn.suite import assertions, oracles, plugin, strategies  # noqa: F401
 
 
 def run(args) -> int:
@@ -153,11 +155,13 @@ def run(args) -> int:
     _harness_imports()
     import pytest
 
-    from nn import grading_guard, manifest, pytest_plugin
+    from nn import manifest
+    from nn.grade import guard
+    from nn.suite import plugin
 
     # The snapshot of the grader's modules is taken at session start, once pytest is set up.
-    pytest_plugin.GRADING.update(channel=channel, armed=armed, skip=set(filter(None, args.skip_modules.split(","))),
-                                 guard_factory=grading_guard.Snapshot)
+    plugin.GRADING.update(channel=channel, armed=armed, skip=set(filter(None, args.skip_modules.split(","))),
+                          guard_factory=guard.Snapshot)
     katas = [manifest.get(k) for k in args.katas.split(",")]
     files = sorted({k.test_file for k in katas})
     # From the scratch directory, messages name the submission's files as impl/layers.py:
@@ -166,7 +170,7 @@ def run(args) -> int:
     files = [os.path.join(args.tests, f) for f in files]
     # No terminal report: its timings would make two gradings of one submission differ.
     code = pytest.main(["-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:stepwise", "-p", "no:terminal",
-                        "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
+                        "-p", "no:doctest", "-p", "nn.grade.hooks", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
                         "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:debugging", "--nn-tbstyle=no",
                         f"--impl={args.impl}", f"--kata-timeout={args.test_timeout}", "--rootdir", args.tests,
                         "-m", " or ".join(k.marker for k in katas), *files])

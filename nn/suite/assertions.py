@@ -1,5 +1,5 @@
 """Assertion helpers whose failures teach: the call, the expected and actual shape,
-the worst entry, and a hint when the mistake is a known one (see ``nn.diagnose``).
+the worst entry, and a hint when the mistake is a known one (see ``nn.suite.diagnose``).
 """
 from __future__ import annotations
 

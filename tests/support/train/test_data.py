@@ -1,4 +1,4 @@
-"""nn/data.py: the IDX reader's checks, where data is looked for, and the verified download."""
+"""nn/train/data.py: the IDX reader's checks, where data is looked for, and the verified download."""
 import gzip
 import hashlib
 import http.server
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn import data
+from nn.train import data
 from nn.impl import PROJECT_ROOT
 
 SHARED_MNIST = PROJECT_ROOT.parent / "shared" / "data" / "mnist"

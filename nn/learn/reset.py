@@ -1,33 +1,14 @@
-"""The pristine stubs the package ships (``nn/pristine_katas.zip``) and ``nn-kata reset``.
-
-Rebuild the archive after changing a stub:  python -m nn.pristine
-"""
+"""``nn-kata reset KATA``: put a kata's functions back as the stub has them, keeping a backup."""
 from __future__ import annotations
 
 import ast
 import shutil
 import time
-import zipfile
 from pathlib import Path
 
-from . import manifest
-from .impl import PROJECT_ROOT
-
-ARCHIVE = Path(__file__).with_name("pristine_katas.zip")
-
-
-def build(source: Path = PROJECT_ROOT / "katas", archive: Path = ARCHIVE) -> Path:
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(source.glob("*.py")):
-            info = zipfile.ZipInfo(path.name, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible bytes
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, path.read_text())
-    return archive
-
-
-def pristine_files() -> dict[str, str]:
-    with zipfile.ZipFile(ARCHIVE) as zf:
-        return {name: zf.read(name).decode() for name in zf.namelist()}
+from .. import manifest
+from ..stubs import pristine_files
+from .state import backup_dir
 
 
 def _function_spans(source: str) -> dict[str, tuple[int, int]]:
@@ -45,8 +26,6 @@ def reset_kata(kata_name: str, impl: Path) -> tuple[Path | None, str]:
 
     The learner's file is copied to .nn-kata/backups first. Returns (backup, what was done).
     """
-    from .state import backup_dir
-
     kata = manifest.get(kata_name)
     stub = pristine_files()[f"{kata.module}.py"]
     target = impl / f"{kata.module}.py"
@@ -81,7 +60,3 @@ def reset_kata(kata_name: str, impl: Path) -> tuple[Path | None, str]:
         lines[a - 1:b] = [new]
     target.write_text("".join(lines))
     return backup, f"restored {', '.join(kata.functions)} in {target.name} from the stub"
-
-
-if __name__ == "__main__":
-    print(f"wrote {build()}")

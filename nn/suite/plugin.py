@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from . import diagnose, manifest, oracles
+from .. import manifest
+from . import diagnose, oracles
 from .assertions import KataFailure
-from .impl import Implementation, ImplementationError, resolve_impl_dir
+from ..impl import Implementation, ImplementationError, resolve_impl_dir
 
 DEFAULT_TIMEOUT = 30.0
-# Set by nn/grading_child.py when a submission is graded: the signed result channel, the
-# integrity snapshot, and modules to leave out because importing them ended an earlier run.
+# Set by the grading process (nn/grade/hooks.py): a learner's Ctrl-C then fails the check
+# instead of stopping the run.
 GRADING: dict = {}
 
 _common = dict(
@@ -85,40 +86,6 @@ def implementation(request) -> Implementation:
     if getattr(config, "_nn_implementation", None) is None:
         config._nn_implementation = _make_implementation(config)
     return config._nn_implementation
-
-
-def pytest_sessionstart(session):
-    """When grading, import the submission's modules one at a time before any test, telling
-    the grader which one is being imported, so a module that ends the process is known."""
-    if not GRADING:
-        return
-    config = session.config
-    implementation = config._nn_implementation = _make_implementation(config)
-    # The snapshot is taken now, with pytest configured and before any submission code runs.
-    GRADING["guard"] = GRADING["guard_factory"]()
-    channel, guard = GRADING["channel"], GRADING["guard"]
-    GRADING["armed"]["on"] = True
-    for name in manifest.MODULES:
-        if name in GRADING["skip"]:
-            implementation._broken[name] = f"importing {name}.py ended the grading process (os._exit, a crash or a kill)"
-            implementation._stand_in(name)
-            continue
-        channel.send(type="import-start", module=name)
-        try:
-            with _time_limit_seconds(config.getoption("--kata-timeout")):
-                implementation.module(name)
-        except (ImplementationError, KataTimeout):
-            pass
-        except BaseException as exc:  # the submission raised something odd at import: its module fails
-            implementation._broken[name] = f"importing {name}.py raised {type(exc).__name__}"
-            implementation._stand_in(name)
-        changed = guard.changes()
-        if changed:
-            guard.restore()
-            implementation._broken[name] = (f"importing {name}.py changed the grader's own modules "
-                                            f"({'; '.join(changed[:3])}): not allowed")
-            implementation._stand_in(name)
-        channel.send(type="import-done", module=name, error=implementation._broken.get(name))
 
 
 def oracle_module(name: str) -> types.ModuleType:
@@ -287,13 +254,9 @@ def pytest_runtest_makereport(item, call):
     rep.misconception = None
     if rep.failed and call.excinfo is not None:
         _explain(item, call, rep, kata)
-    if GRADING and (rep.when == "call" or (rep.when == "setup" and rep.failed)):
-        changed = GRADING["guard"].changes()
-        if changed:
-            GRADING["guard"].restore()
-            rep.outcome, rep.status, rep.misconception = "failed", "failed", None
-            rep.message = f"the code under test changed the grader's own modules ({'; '.join(changed[:3])}): not allowed"
-            rep.longrepr = rep.message
+    forced = getattr(rep, "nn_forced", None)  # a verdict the grading process's own hook imposed
+    if forced:
+        rep.outcome, rep.status, rep.misconception, rep.message, rep.longrepr = "failed", "failed", None, forced, forced
     _record(item, rep)
 
 
@@ -339,24 +302,9 @@ def pytest_collection_modifyitems(session, config, items):
     config._nn_expected = [item.nodeid for item in items]
 
 
-def pytest_runtest_logstart(nodeid, location):
-    if GRADING:
-        GRADING["channel"].send(type="start", nodeid=nodeid)
-
-
-def pytest_runtest_logfinish(nodeid, location):
-    if GRADING:
-        r = GRADING.get("results", {}).get(nodeid)
-        if r is not None:
-            GRADING["channel"].send(type="result", **{k: r[k] for k in ("nodeid", "kata", "outcome", "status",
-                                                                       "message", "misconception", "check")})
-
-
 def _record(item, rep) -> None:
     """Keep one result per test: a failed setup or teardown outranks a passed call."""
     results = item.config._nn_results
-    if GRADING:
-        GRADING["results"] = results
     if rep.when != "call" and rep.passed:
         return
     if rep.when == "teardown" and item.nodeid in results and results[item.nodeid]["outcome"] != "passed":

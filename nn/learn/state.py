@@ -7,11 +7,11 @@ import json
 import os
 from pathlib import Path
 
-from . import manifest
-from .impl import PROJECT_ROOT
+from .. import manifest
+from ..impl import PROJECT_ROOT
+from ..suite.results import file_bytes, suite_digest
 
 STATE_DIR = Path(os.environ.get("NN_KATA_STATE", PROJECT_ROOT / ".nn-kata"))
-_NN_DIR = Path(__file__).resolve().parent
 
 
 def _read(name: str) -> dict:
@@ -28,28 +28,14 @@ def _write(name: str, data: dict) -> None:
     tmp.replace(STATE_DIR / name)
 
 
-def _file_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b"<missing>"
-
-
-def _suite_digest() -> str:
-    h = hashlib.sha256()
-    for path in sorted(_NN_DIR.glob("*.py")) + [_NN_DIR / "katas.toml", PROJECT_ROOT / "conftest.py"]:
-        h.update(path.name.encode() + _file_bytes(path))
-    return h.hexdigest()
-
-
-def content_key(kata: manifest.Kata, impl: Path, suite_digest: str | None = None) -> str:
+def content_key(kata: manifest.Kata, impl: Path, digest: str | None = None) -> str:
     """What a kata's result depends on: its module file, its tests and the suite itself.
     Other modules do not count: while a kata is tested, the others are stood in for."""
     h = hashlib.sha256()
     h.update(str(impl).encode())
-    h.update(_file_bytes(impl / f"{kata.module}.py"))
-    h.update(_file_bytes(PROJECT_ROOT / kata.test_file))
-    h.update((suite_digest or _suite_digest()).encode())
+    h.update(file_bytes(impl / f"{kata.module}.py"))
+    h.update(file_bytes(PROJECT_ROOT / kata.test_file))
+    h.update((digest or suite_digest()).encode())
     return h.hexdigest()
 
 

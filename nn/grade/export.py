@@ -6,9 +6,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from . import manifest
-from .impl import PROJECT_ROOT
-from .pristine import pristine_files
+from .. import manifest
+from ..impl import PROJECT_ROOT
+from ..stubs import pristine_files
 
 STUDENT_README = """# Neural networks from first principles
 

@@ -1,13 +1,12 @@
-"""Grading submissions: one directory or archive, or a whole class, each in its own process.
+"""Grading submissions: each one in its own process.
 
 The grade is computed here, in the parent, from signed messages the grading process sends
-over a pipe (nn/grading_child.py). Every expected test must report; a missing result is a
+over a pipe (nn/grade/child.py). Every expected test must report; a missing result is a
 failure, never a pass. Nothing the submission prints or writes is read as a result.
 """
 from __future__ import annotations
 
 import atexit
-import csv
 import hashlib
 import hmac
 import json
@@ -17,162 +16,18 @@ import shutil
 import signal
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
-import zipfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import manifest
-from .impl import PROJECT_ROOT
-from .runner import classify
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib
+from .. import manifest
+from ..impl import PROJECT_ROOT
+from ..suite.results import classify
+from .reports import KataGrade, Report, load_points
+from .unpack import SubmissionError, prepare, submission_digest
 
 OUTPUT_CAP = 64 * 1024
-
-
-class SubmissionError(Exception):
-    """A submission that cannot be graded as sent (an unsafe or unreadable archive)."""
-
-
-@dataclass
-class KataGrade:
-    kata: str
-    points: float
-    max_points: float
-    passed: int
-    total: int
-    status: str  # passed, failed, not started
-    first_failure: str = ""
-
-
-@dataclass
-class Report:
-    student: str
-    katas: list = field(default_factory=list)
-    score: float = 0.0
-    max_score: float = 0.0
-    seconds: float = 0.0
-    notes: list = field(default_factory=list)
-    output: str = ""
-    digest: str = ""
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-
-# -- points --------------------------------------------------------------------------------
-
-def load_points(path: str | Path | None) -> dict[str, float]:
-    """Points per kata from the manifest, overridden by a TOML file's [points] table."""
-    points = {k.name: float(k.points) for k in manifest.katas()}
-    if path:
-        try:
-            with open(path, "rb") as f:
-                table = tomllib.load(f).get("points", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SubmissionError(f"points file {path}: {exc}") from None
-        for name, value in table.items():
-            if name not in points:
-                raise SubmissionError(f"points file {path}: unknown kata {name!r} (valid: {', '.join(points)})")
-            if not isinstance(value, (int, float)) or value < 0:
-                raise SubmissionError(f"points file {path}: {name} = {value!r} is not a number >= 0")
-            points[name] = float(value)
-    return points
-
-
-# -- submissions ------------------------------------------------------------------------------
-
-def _safe_members_zip(zf: zipfile.ZipFile, dest: Path):
-    for info in zf.infolist():
-        name = info.filename
-        mode = (info.external_attr >> 16) & 0o170000
-        if mode == 0o120000:
-            raise SubmissionError(f"archive entry {name!r} is a symbolic link: refused")
-        _check_name(name, dest)
-        yield info
-
-
-def _check_name(name: str, dest: Path) -> None:
-    if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in Path(name).parts[0] if Path(name).parts else False:
-        raise SubmissionError(f"archive entry {name!r} points outside the archive: refused")
-    target = (dest / name).resolve()
-    if not str(target).startswith(str(dest.resolve()) + os.sep) and target != dest.resolve():
-        raise SubmissionError(f"archive entry {name!r} points outside the archive: refused")
-
-
-def unpack(archive: Path, dest: Path) -> Path:
-    """Extract a .zip or .tar.gz after checking every entry; nothing is written for a bad one."""
-    dest.mkdir(parents=True, exist_ok=True)
-    name = archive.name.lower()
-    try:
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                members = list(_safe_members_zip(zf, dest))
-                if sum(m.file_size for m in members) > 50 * 1024 * 1024:
-                    raise SubmissionError(f"{archive.name} unpacks to more than 50 MB: refused")
-                zf.extractall(dest, members)
-        elif name.endswith((".tar.gz", ".tgz", ".tar")):
-            with tarfile.open(archive) as tf:
-                members = tf.getmembers()
-                for m in members:
-                    if m.issym() or m.islnk():
-                        raise SubmissionError(f"archive entry {m.name!r} is a link: refused")
-                    if not (m.isfile() or m.isdir()):
-                        raise SubmissionError(f"archive entry {m.name!r} is not a file or directory: refused")
-                    _check_name(m.name, dest)
-                if sum(m.size for m in members) > 50 * 1024 * 1024:
-                    raise SubmissionError(f"{archive.name} unpacks to more than 50 MB: refused")
-                for m in members:
-                    tf.extract(m, dest, set_attrs=False)
-        else:
-            raise SubmissionError(f"{archive.name}: not a directory, .zip or .tar.gz")
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
-        raise SubmissionError(f"{archive.name}: cannot be unpacked ({exc})") from None
-    return dest
-
-
-def find_kata_dir(root: Path) -> Path:
-    """The directory holding the kata modules: the root, a katas/ directory, or the one place they are."""
-    def score(d: Path) -> int:
-        return sum((d / f"{m}.py").is_file() for m in manifest.MODULES)
-
-    candidates = [root] + sorted(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())
-    best = max(candidates, key=lambda d: (score(d), d.name == "katas", -len(d.parts)))
-    return best if score(best) else root
-
-
-def prepare(submission: Path, scratch: Path) -> Path:
-    """Copy only the kata modules of a submission into scratch/impl (no conftest, no sitecustomize)."""
-    if not submission.exists():
-        raise SubmissionError(f"{submission}: no such file or directory")
-    source = submission
-    if submission.is_file():
-        source = find_kata_dir(unpack(submission, scratch / "unpacked"))
-    elif submission.is_dir():
-        source = find_kata_dir(submission)
-    impl = scratch / "impl"
-    impl.mkdir(parents=True)
-    for module in manifest.MODULES:
-        src = source / f"{module}.py"
-        if src.is_file() and not src.is_symlink():
-            shutil.copyfile(src, impl / f"{module}.py")
-    return impl
-
-
-def submission_digest(submission: Path) -> str:
-    h = hashlib.sha256()
-    paths = [submission] if submission.is_file() else sorted(p for p in submission.rglob("*.py") if p.is_file())
-    for p in paths:
-        h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 # -- the expected tests ---------------------------------------------------------------------------
@@ -342,7 +197,7 @@ class _ForkServer:
         import socket
 
         self.sock, theirs = socket.socketpair()
-        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "nn.grading_child", "--serve", str(theirs.fileno())],
+        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", "--serve", str(theirs.fileno())],
                                      pass_fds=(theirs.fileno(),), env=_clean_env(Path(tempfile.gettempdir())),
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()
@@ -389,7 +244,7 @@ def _start(argv: list, scratch: Path, result_w: int, key_r: int, out_w: int):
                 return server.spawn(scratch, argv, [result_w, key_r, out_w])
             except (OSError, ValueError):
                 _SERVERS.server = None
-    return subprocess.Popen([sys.executable, "-I", "-m", "nn.grading_child", *argv, "--result-fd", str(result_w),
+    return subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", *argv, "--result-fd", str(result_w),
                              "--key-fd", str(key_r)], cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
                             stdout=out_w, stderr=out_w, pass_fds=(result_w, key_r), start_new_session=True)
 
@@ -481,43 +336,3 @@ def _finish(report: Report, results: dict, expected: dict, points: dict, start: 
     return report
 
 
-# -- output formats ---------------------------------------------------------------------------
-
-def table(report: Report) -> str:
-    lines = [f"{report.student}: {report.score:g} / {report.max_score:g} points   ({report.seconds:.1f} s)", ""]
-    for k in report.katas:
-        first = k.first_failure.splitlines()[0] if k.first_failure else ""
-        lines.append(f"  {k.kata:<10} {k.points:>5g} / {k.max_points:<5g} {k.status:<12} "
-                     f"{k.passed}/{k.total} checks" + (f"   {first[:100]}" if first else ""))
-    lines += [f"  note: {n}" for n in report.notes]
-    return "\n".join(lines)
-
-
-def gradescope(report: Report) -> dict:
-    """Gradescope's results.json: top-level score, execution_time, output, and one test per kata."""
-    return {
-        "score": report.score,
-        "execution_time": report.seconds,
-        "output": f"{report.score:g} / {report.max_score:g} points" + "".join(f"\n{n}" for n in report.notes),
-        "stdout_visibility": "hidden",
-        "tests": [{
-            "name": f"{k.kata}: {manifest.get(k.kata).title}",
-            "number": str(i),
-            "score": k.points,
-            "max_score": k.max_points,
-            "status": "passed" if k.status == "passed" else "failed",
-            "output": (f"{k.passed}/{k.total} checks pass." + (f"\nFirst failing check: {k.first_failure}"
-                                                               if k.first_failure else ""))[:8000],
-            "visibility": "visible",
-        } for i, k in enumerate(report.katas, start=1)],
-    }
-
-
-def write_csv(reports: list[Report], path: Path) -> None:
-    names = manifest.names()
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["student", *names, "total", "max"])
-        for r in sorted(reports, key=lambda r: r.student):
-            by = {k.kata: k.points for k in r.katas}
-            w.writerow([r.student, *[f"{by.get(n, 0):g}" for n in names], f"{r.score:g}", f"{r.max_score:g}"])

@@ -5,7 +5,7 @@ import html
 import os
 import sys
 
-from . import manifest
+from .. import manifest
 from .runner import KataResult
 
 SYMBOLS = {"done": "✓", "failing": "✗", "not started": "·", "error": "!"}
@@ -56,7 +56,7 @@ def kata_report(result: KataResult, impl_display: str, *, more: int = 3, colour_
     lines.append(_indent(first["message"] or first["outcome"]))
     hint_id = result.misconception
     if hint_id and hint_id != first.get("misconception"):
-        from .diagnose import get
+        from ..suite.diagnose import get
 
         m = get(hint_id)
         lines.append(f"  likely mistake (from another check): {m.title}\n  hint: {m.hint}")

@@ -1,0 +1,6 @@
+"""The learner's loop: status, check, hint, watch, reset and list, the runner that checks
+katas in a separate process, the reports it prints, and the learner's state in .nn-kata/.
+
+Used by ``nn.cli`` and by ``nn.check`` in a notebook. May import ``nn.suite`` and the
+shared modules; never ``nn.train`` or ``nn.grade``.
+"""
