@@ -1,104 +1,369 @@
 """Submissions as sent: a directory or an archive, checked entry by entry before anything is
-written, and copied down to the kata modules alone."""
+written, and copied down to the kata modules alone.
+
+An archive's type is read from its first bytes, not from its name, and the two must agree.
+Decompression is streamed member by member under a byte budget and a time budget, so a
+small archive that expands without end (a "bomb") is stopped after at most that many
+bytes or seconds. Links, devices, FIFOs, absolute paths and ``..`` are refused, and for a
+refused archive nothing is written.
+"""
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
+import lzma
 import os
 import shutil
+import stat
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
 from .. import manifest
+
+MAX_BYTES = 50 * 1024 * 1024  # decompressed bytes read from one archive, headers and skipped data included
+MAX_SECONDS = 20.0  # wall time spent unpacking one archive
+MAX_MEMBERS = 10_000  # entries in one archive
+CHUNK = 64 * 1024
+
+# The archive kinds that are graded, by the name's ending (longest first) and by content.
+KINDS = {
+    "zip": "a zip archive",
+    "tar": "an uncompressed tar archive",
+    "tar.gz": "a gzip-compressed tar archive",
+    "tar.bz2": "a bzip2-compressed tar archive",
+    "tar.xz": "an xz-compressed tar archive",
+}
+SUFFIXES = {".tar.gz": "tar.gz", ".tgz": "tar.gz", ".tar.bz2": "tar.bz2", ".tbz2": "tar.bz2", ".tbz": "tar.bz2",
+            ".tar.xz": "tar.xz", ".txz": "tar.xz", ".tar": "tar", ".zip": "zip"}
+SUPPORTED = ".zip, .tar, .tar.gz (.tgz), .tar.bz2 (.tbz2) or .tar.xz (.txz)"
+
+# Content that is recognised but not graded, to say what a file is rather than "unknown".
+_OTHER_MAGIC = [
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd stream"),
+    (b"%PDF", "a PDF document"),
+]
+_STREAMS = {"tar.gz": "a gzip stream", "tar.bz2": "a bzip2 stream", "tar.xz": "an xz stream"}
+# Folders never searched for the kata modules: macOS metadata, version control, anything hidden.
+SKIPPED_DIRS = ("__MACOSX",)
 
 
 class SubmissionError(Exception):
     """A submission that cannot be graded as sent (an unsafe or unreadable archive)."""
 
 
-def _safe_members_zip(zf: zipfile.ZipFile, dest: Path):
-    for info in zf.infolist():
-        name = info.filename
-        mode = (info.external_attr >> 16) & 0o170000
-        if mode == 0o120000:
-            raise SubmissionError(f"archive entry {name!r} is a symbolic link: refused")
-        _check_name(name, dest)
-        yield info
+# -- names and kinds --------------------------------------------------------------------------------
+
+def name_kind(name: str) -> str | None:
+    """The archive kind a file name promises ("tar.gz", "zip", ...), or None for any other name."""
+    lower = name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return SUFFIXES[suffix]
+    return None
 
 
-def _check_name(name: str, dest: Path) -> None:
-    if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in Path(name).parts[0] if Path(name).parts else False:
-        raise SubmissionError(f"archive entry {name!r} points outside the archive: refused")
-    target = (dest / name).resolve()
-    if not str(target).startswith(str(dest.resolve()) + os.sep) and target != dest.resolve():
-        raise SubmissionError(f"archive entry {name!r} points outside the archive: refused")
+def student_name(submission: Path) -> str:
+    """The student a submission belongs to: a directory's own (resolved) name, an archive's name
+    without its archive suffix (``jean.dupont.tar.gz`` is ``jean.dupont``)."""
+    if submission.is_dir():
+        return submission.resolve().name or "submission"
+    name = submission.name
+    lower = name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
-def unpack(archive: Path, dest: Path) -> Path:
-    """Extract a .zip or .tar.gz after checking every entry; nothing is written for a bad one."""
-    dest.mkdir(parents=True, exist_ok=True)
-    name = archive.name.lower()
+def content_kind(path: Path) -> str:
+    """What a file holds, read from its first bytes: one of KINDS, or a description of something else."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return "zip"
+    if head[:2] == b"\x1f\x8b":
+        return "tar.gz"
+    if head[:3] == b"BZh":
+        return "tar.bz2"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "tar.xz"
+    if _is_tar_header(head):
+        return "tar"
+    for magic, what in _OTHER_MAGIC:
+        if head.startswith(magic):
+            return what
+    if not head:
+        return "an empty file"
+    return "not an archive"
+
+
+def _is_tar_header(block: bytes) -> bool:
+    if len(block) < 512:
+        return False
+    if block[257:262] == b"ustar":
+        return True
+    try:  # an old (v7) tar header has no magic, only a checksum
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+        return True
+    except (tarfile.HeaderError, ValueError):
+        return False
+
+
+def check_kind(archive: Path) -> str:
+    """The archive's kind, when its name and its content agree on one that is graded."""
+    promised = name_kind(archive.name)
     try:
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                members = list(_safe_members_zip(zf, dest))
-                if sum(m.file_size for m in members) > 50 * 1024 * 1024:
-                    raise SubmissionError(f"{archive.name} unpacks to more than 50 MB: refused")
-                zf.extractall(dest, members)
-        elif name.endswith((".tar.gz", ".tgz", ".tar")):
-            with tarfile.open(archive) as tf:
-                members = tf.getmembers()
-                for m in members:
-                    if m.issym() or m.islnk():
-                        raise SubmissionError(f"archive entry {m.name!r} is a link: refused")
-                    if not (m.isfile() or m.isdir()):
-                        raise SubmissionError(f"archive entry {m.name!r} is not a file or directory: refused")
-                    _check_name(m.name, dest)
-                if sum(m.size for m in members) > 50 * 1024 * 1024:
-                    raise SubmissionError(f"{archive.name} unpacks to more than 50 MB: refused")
-                for m in members:
-                    tf.extract(m, dest, set_attrs=False)
-        else:
-            raise SubmissionError(f"{archive.name}: not a directory, .zip or .tar.gz")
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+        found = content_kind(archive)
+    except OSError as exc:
+        raise SubmissionError(f"{archive.name}: cannot be read ({exc.strerror or exc})") from None
+    if promised is None:
+        what = KINDS.get(found, found)
+        raise SubmissionError(f"{archive.name}: not a directory or an archive named {SUPPORTED} "
+                              f"(its content is {what}): not graded")
+    if found != promised:
+        what = KINDS.get(found, found)
+        if found in _STREAMS:  # the compression is all that was read
+            what = _STREAMS[found]
+        raise SubmissionError(f"{archive.name}: named as {KINDS[promised]} but its content is {what}: refused "
+                              f"(give the file the name of what it is)")
+    return found
+
+
+# -- budgets ----------------------------------------------------------------------------------------
+
+class _Budget:
+    def __init__(self, name: str, max_bytes: int, max_seconds: float):
+        self.name, self.max_bytes, self.left = name, max_bytes, max_bytes
+        self.max_seconds = max_seconds
+        self.deadline = time.monotonic() + max_seconds
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise SubmissionError(f"{self.name} unpacks to more than {self.max_bytes / 2**20:g} MB: refused")
+        if time.monotonic() > self.deadline:
+            raise SubmissionError(f"{self.name} took more than {self.max_seconds:g} s to unpack: refused")
+
+
+class _Counted:
+    """A decompressed stream read in bounded pieces, every byte counted against the budget."""
+
+    def __init__(self, raw, budget: _Budget):
+        self.raw, self.budget = raw, budget
+
+    def read(self, n: int = -1) -> bytes:
+        parts, got = [], 0
+        while n is None or n < 0 or got < n:
+            want = CHUNK if n is None or n < 0 else min(CHUNK, n - got)
+            piece = self.raw.read(want)
+            self.budget.spend(len(piece))
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
+
+
+# -- checking entries -------------------------------------------------------------------------------
+
+def _clean_name(name: str) -> str:
+    """An entry's path, relative and inside the archive, with "/" separators; refused otherwise."""
+    if "\x00" in name:
+        raise SubmissionError(f"archive entry {name!r} has a NUL byte in its name: refused")
+    norm = name.replace("\\", "/")
+    parts = [p for p in norm.split("/") if p not in ("", ".")]
+    if norm.startswith("/") or (norm[1:2] == ":" and norm[:1].isalpha()) or (parts and ":" in parts[0]):
+        raise SubmissionError(f"archive entry {name!r} has an absolute path: refused")
+    if ".." in parts:
+        raise SubmissionError(f"archive entry {name!r} points outside the archive (..): refused")
+    return "/".join(parts)
+
+
+def _kind_of_mode(mode: int) -> str:
+    for test, what in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a file or directory"
+
+
+def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
+    """(name, is_dir, data or None) for each entry, streamed: one pass, no seeking."""
+    opener = {"tar": open, "tar.gz": gzip.open, "tar.bz2": bz2.open, "tar.xz": lzma.open}[kind]
+    with opener(archive, "rb") as raw:
+        stream = _Counted(raw, budget)
+        with tarfile.open(fileobj=stream, mode="r|") as tf:
+            count = 0
+            for m in tf:
+                count += 1
+                if count > max_members:
+                    raise SubmissionError(f"{archive.name} has more than {max_members} entries: refused")
+                name = _clean_name(m.name)
+                if m.issym() or m.islnk():
+                    raise SubmissionError(f"archive entry {m.name!r} is a link: refused")
+                if m.ischr() or m.isblk() or m.isfifo():
+                    what = "a character device" if m.ischr() else "a block device" if m.isblk() else "a FIFO"
+                    raise SubmissionError(f"archive entry {m.name!r} is {what}: refused")
+                if m.isdir():
+                    yield name, True, None
+                    continue
+                if m.type not in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE) or m.sparse is not None:
+                    raise SubmissionError(f"archive entry {m.name!r} is not a regular file or directory: refused")
+                f = tf.extractfile(m)
+                data = bytearray()
+                keep = name.endswith(".py")
+                for piece in iter(lambda: f.read(CHUNK), b""):
+                    if keep:
+                        data += piece
+                yield name, False, bytes(data) if keep else None
+
+
+def _zip_entries(archive: Path, budget: _Budget, max_members: int):
+    with zipfile.ZipFile(archive) as zf:
+        infos = zf.infolist()
+        if len(infos) > max_members:
+            raise SubmissionError(f"{archive.name} has more than {max_members} entries: refused")
+        for info in infos:
+            name = _clean_name(info.filename)
+            mode = info.external_attr >> 16
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
+                raise SubmissionError(f"archive entry {info.filename!r} is {_kind_of_mode(mode)}: refused")
+            if info.flag_bits & 0x1:
+                raise SubmissionError(f"archive entry {info.filename!r} is encrypted: refused")
+            if info.is_dir() or stat.S_ISDIR(mode):
+                yield name, True, None
+                continue
+            budget.spend(0)
+            data = bytearray()
+            keep = name.endswith(".py")
+            with zf.open(info) as f:  # the sizes in the directory may lie: count what comes out
+                for piece in iter(lambda: f.read(CHUNK), b""):
+                    budget.spend(len(piece))
+                    if keep:
+                        data += piece
+            yield name, False, bytes(data) if keep else None
+
+
+def unpack(archive: Path, dest: Path, *, max_bytes: int | None = None, max_seconds: float | None = None,
+           max_members: int | None = None) -> Path:
+    """Extract a .zip or .tar[.gz|.bz2|.xz] after checking every entry; nothing is written for a bad one.
+
+    Only the Python files are written (the grader needs nothing else); every other file is
+    read through, and counted against the budgets, all the same.
+    """
+    archive = Path(archive)
+    kind = check_kind(archive)
+    budget = _Budget(archive.name, MAX_BYTES if max_bytes is None else max_bytes,
+                     MAX_SECONDS if max_seconds is None else max_seconds)
+    members = MAX_MEMBERS if max_members is None else max_members
+    files: dict[str, bytes | None] = {}
+    dirs: set[str] = set()
+    try:
+        entries = _zip_entries(archive, budget, members) if kind == "zip" else _tar_entries(archive, kind, budget, members)
+        for name, is_dir, data in entries:
+            if not name:
+                continue
+            if is_dir:
+                dirs.add(name)
+            elif name in files:
+                raise SubmissionError(f"archive entry {name!r} appears twice: refused")
+            else:
+                files[name] = data
+    except SubmissionError:
+        raise
+    except Exception as exc:  # a corrupt archive: whatever the decompressor or the reader raised
+        raise SubmissionError(f"{archive.name}: cannot be unpacked as {KINDS[kind]} "
+                              f"({type(exc).__name__}: {exc})") from None
+    parents = {"/".join(n.split("/")[:i]) for n in [*files, *dirs] for i in range(1, n.count("/") + 1)}
+    clash = sorted(parents & set(files))
+    if clash:
+        raise SubmissionError(f"archive entry {clash[0]!r} is both a file and a folder: refused")
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        for d in sorted(dirs | parents):
+            (dest / d).mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            if data is not None:
+                (dest / name).write_bytes(data)
+    except OSError as exc:
+        shutil.rmtree(dest, ignore_errors=True)
         raise SubmissionError(f"{archive.name}: cannot be unpacked ({exc})") from None
     return dest
 
 
-def find_kata_dir(root: Path) -> Path:
-    """The directory holding the kata modules: the root, a katas/ directory, or the one place they are."""
+# -- finding and copying the kata modules --------------------------------------------------------------
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name in SKIPPED_DIRS
+
+
+def survey(root: Path) -> tuple[Path, list[str]]:
+    """The directory holding the kata modules (the root, a katas/ directory, or the one place
+    they are), and notes on the folders that were not searched (``__MACOSX``, ``.git``, hidden)."""
     def score(d: Path) -> int:
         return sum((d / f"{m}.py").is_file() for m in manifest.MODULES)
 
-    candidates = [root] + sorted(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())
+    candidates, skipped = [root], []
+    for top, subdirs, _ in os.walk(root, followlinks=False):
+        keep = []
+        for d in sorted(subdirs):
+            path = Path(top) / d
+            if path.is_symlink():
+                continue
+            if _skipped(d):
+                skipped.append(path.relative_to(root).as_posix() + "/")
+            else:
+                keep.append(d)
+                candidates.append(path)
+        subdirs[:] = keep
     best = max(candidates, key=lambda d: (score(d), d.name == "katas", -len(d.parts)))
-    return best if score(best) else root
+    notes = []
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        notes.append(f"not searched for the kata modules (macOS metadata, version control or hidden folders): {shown}")
+    return (best if score(best) else root), notes
 
 
-def prepare(submission: Path, scratch: Path) -> Path:
-    """Copy only the kata modules of a submission into scratch/impl (no conftest, no sitecustomize)."""
+def find_kata_dir(root: Path) -> Path:
+    """The directory holding the kata modules: the root, a katas/ directory, or the one place they are."""
+    return survey(root)[0]
+
+
+def prepare_with_notes(submission: Path, scratch: Path) -> tuple[Path, list[str]]:
+    """Copy only the kata modules of a submission into scratch/impl (no conftest, no
+    sitecustomize), with notes on what was left out and why."""
+    submission = Path(submission)
     if not submission.exists():
         raise SubmissionError(f"{submission}: no such file or directory")
-    source = submission
     if submission.is_file():
-        source = find_kata_dir(unpack(submission, scratch / "unpacked"))
+        source, notes = survey(unpack(submission, scratch / "unpacked"))
     elif submission.is_dir():
-        source = find_kata_dir(submission)
+        source, notes = survey(submission)
+    else:
+        raise SubmissionError(f"{submission.name}: not a directory or a regular file: not graded")
     impl = scratch / "impl"
     impl.mkdir(parents=True)
     for module in manifest.MODULES:
         src = source / f"{module}.py"
         if src.is_file() and not src.is_symlink():
             shutil.copyfile(src, impl / f"{module}.py")
-    return impl
+    return impl, notes
+
+
+def prepare(submission: Path, scratch: Path) -> Path:
+    """Copy only the kata modules of a submission into scratch/impl (no conftest, no sitecustomize)."""
+    return prepare_with_notes(submission, scratch)[0]
 
 
 def submission_digest(submission: Path) -> str:
     h = hashlib.sha256()
     paths = [submission] if submission.is_file() else sorted(p for p in submission.rglob("*.py") if p.is_file())
     for p in paths:
-        h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode())
+        h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode(errors="surrogateescape"))
         h.update(p.read_bytes())
     return h.hexdigest()
-
-
