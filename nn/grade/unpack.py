@@ -68,10 +68,11 @@ def name_kind(name: str) -> str | None:
 
 
 def student_name(submission: Path) -> str:
-    """The student a submission belongs to: a directory's own (resolved) name, an archive's name
-    without its archive suffix (``jean.dupont.tar.gz`` is ``jean.dupont``)."""
+    """The student a submission belongs to: a directory's name (``.`` and ``..`` resolved to the
+    real one), an archive's name without its archive suffix (``jean.dupont.tar.gz`` is ``jean.dupont``)."""
     if submission.is_dir():
-        return submission.resolve().name or "submission"
+        name = submission.name if submission.name not in ("", ".", "..") else submission.resolve().name
+        return name or "submission"
     name = submission.name
     lower = name.lower()
     for suffix in sorted(SUFFIXES, key=len, reverse=True):
