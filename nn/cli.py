@@ -22,14 +22,27 @@ def _command(module: str, name: str):
 
 # -- parser ----------------------------------------------------------------------------
 
+GLOBAL_DEFAULTS = {"impl": "katas", "timeout": 10.0}
+
+
+def _global_options(default) -> argparse.ArgumentParser:
+    """--impl and --timeout. The top-level parser holds the defaults; each command's copy
+    has ``default`` SUPPRESS, so that ``nn-kata --impl solutions check`` keeps the value
+    given before the command instead of the command's default writing over it."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--impl", default=default("impl"), metavar="DIR",
+                         help="the implementation: katas (default), solutions, or any directory laid out like katas/")
+    options.add_argument("--timeout", type=float, default=default("timeout"), metavar="S",
+                         help="seconds one check may run before it is stopped (default 10)")
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--impl", default="katas", metavar="DIR",
-                        help="the implementation: katas (default), solutions, or any directory laid out like katas/")
-    common.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                        help="seconds one check may run before it is stopped (default 10)")
-    parser = argparse.ArgumentParser(prog="nn-kata", parents=[common],
-                                     description="Neural networks from first principles: the kata runner.")
+    top = _global_options(GLOBAL_DEFAULTS.get)
+    common = _global_options(lambda name: argparse.SUPPRESS)  # each command's copy: before or after it
+    parser = argparse.ArgumentParser(prog="nn-kata", parents=[top],
+                                     description="Neural networks from first principles: the kata runner.",
+                                     epilog="--impl and --timeout go before or after the command.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("status", parents=[common], help="where you are: every kata, done or not (the default)")
     p.set_defaults(func=_command("learn", "cmd_status"))
@@ -37,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kata", nargs="?")
     p.add_argument("-v", "--verbose", action="store_true", help="show pytest's full output too")
     p.set_defaults(func=_command("learn", "cmd_check"))
-    p = sub.add_parser("hint", parents=[common], help="one more hint for a kata each time you ask")
-    p.add_argument("kata")
+    p = sub.add_parser("hint", parents=[common], help="one more hint for a kata each time you ask (by default the "
+                       "first one not done)")
+    p.add_argument("kata", nargs="?")
     p.add_argument("--reset", action="store_true", help="start the hints again from the first")
     p.set_defaults(func=_command("learn", "cmd_hint"))
     p = sub.add_parser("watch", parents=[common], help="re-check the kata in progress whenever you save")
@@ -48,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset", parents=[common], help="put a kata's functions back as the stub has them (keeps a backup)")
     p.add_argument("kata")
     p.set_defaults(func=_command("learn", "cmd_reset"))
+    p = sub.add_parser("restore", parents=[common], help="put back the version of a kata that reset saved")
+    p.add_argument("kata")
+    p.set_defaults(func=_command("learn", "cmd_restore"))
     p = sub.add_parser("list", parents=[common], help="the katas in order, with their functions and the seed's section")
     p.set_defaults(func=_command("learn", "cmd_list"))
     training = argparse.ArgumentParser(add_help=False)
@@ -117,12 +134,29 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None) or _command("learn", "cmd_status")
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
     except UsageError as exc:
         print(f"nn-kata: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _pipe_closed()
+
+
+def _pipe_closed() -> int:
+    """The reader of our output went away (``nn-kata check | head -1``): stop quietly, as a
+    command killed by SIGPIPE does. Output still buffered goes to /dev/null, so that Python's
+    flush at exit does not complain about the closed pipe either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    return 128 + 13  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":
