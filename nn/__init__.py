@@ -9,21 +9,29 @@ At the top, only what every role shares: the manifest (``manifest``, ``katas.tom
 implementation loader (``impl``), the shipped stubs (``stubs``), command-line usage errors
 (``usage``), a progress line (``progress``) and the ``nn-kata`` parser (``cli``).
 
-In a notebook::
+In a notebook, a script or the REPL::
 
     from nn import check
-    check("softmax")
+    check("softmax")          # the report: the cell's output in a notebook, printed elsewhere
+    assert check("relu")      # true when every check of the kata passes
 """
 
 
 def check(kata: str, impl: str = "katas"):
-    """Run one kata's tests and return a report that renders as the cell's output."""
-    from .impl import resolve_impl_dir, shown
-    from .learn.report import NotebookReport
+    """Run one kata's tests and return its report; true when the kata passed.
+
+    In a notebook or IPython the report is the cell's output; in a script or the plain
+    REPL it is printed here, and the returned object's repr is one line."""
+    from .impl import shown
+    from .learn.report import NotebookReport, in_ipython
     from .learn.runner import run_katas
     from .manifest import get
+    from .usage import resolve
 
     name = get(kata).name
-    directory = resolve_impl_dir(impl)
+    directory = resolve(impl)
     result = run_katas([name], directory)[name]
-    return NotebookReport(result, shown(directory))
+    report = NotebookReport(result, shown(directory))
+    if not in_ipython():
+        print(report.text, flush=True)
+    return report

@@ -60,8 +60,9 @@ def kata_report(result: KataResult, impl_display: str, *, more: int = 3, colour_
 
         m = get(hint_id)
         lines.append(f"  likely mistake (from another check): {m.title}\n  hint: {m.hint}")
-    others = [f["check"] for f in result.failures[1:]]
-    unique = list(dict.fromkeys(others))
+    # A parametrized test fails once per case under one title: each title is listed once,
+    # and the first failing check's not at all.
+    unique = [c for c in dict.fromkeys(f["check"] for f in result.failures[1:]) if c != first["check"]]
     if unique:
         lines.append("")
         lines.append("Also failing:")
@@ -81,7 +82,11 @@ def _indent(text: str, prefix: str = "  ") -> str:
 
 
 class NotebookReport:
-    """What ``nn.check("softmax")`` returns: the same report, rendered as a cell output."""
+    """What ``nn.check("softmax")`` returns: the report, and whether the kata passed.
+
+    Its truth value is the verdict (``assert check("relu")``). A notebook or IPython renders
+    it as the cell's output (``_repr_html_``, ``_repr_pretty_``); ``nn.check`` prints it
+    elsewhere (a script, the plain REPL), where its repr is one line."""
 
     def __init__(self, result: KataResult, impl_display: str):
         self.result = result
@@ -91,10 +96,26 @@ class NotebookReport:
     def passed(self) -> bool:
         return self.result.status == "done"
 
-    def __repr__(self) -> str:
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
         return self.text
+
+    def __repr__(self) -> str:
+        r = self.result
+        return f"<check {r.kata!r}: {r.status}, {r.passed} of {r.total} checks pass>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(self.text)
 
     def _repr_html_(self) -> str:
         colour_css = {"done": "#1a7f37", "failing": "#cf222e", "not started": "#9a6700", "error": "#cf222e"}[self.result.status]
         return (f'<pre style="border-left: 4px solid {colour_css}; padding-left: 8px">'
                 f"{html.escape(self.text)}</pre>")
+
+
+def in_ipython() -> bool:
+    """Whether an IPython shell or a Jupyter kernel will display what a cell returns."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None
