@@ -1,4 +1,4 @@
-"""The learner's commands: status, check, hint, watch, reset and list.
+"""The learner's commands: status, check, hint, watch, reset, restore and list.
 
 Imports stay light (no NumPy, no pytest) so that ``nn-kata status`` on an unchanged tree
 answers from the cache in a fraction of a second; tests run in a separate process.
@@ -97,7 +97,14 @@ def cmd_check(args) -> int:
 def cmd_hint(args) -> int:
     from . import state
 
-    kata = kata_named(args.kata)
+    if args.kata:
+        kata = kata_named(args.kata)
+    else:
+        name = _next(compute_status(impl_dir(args), timeout=args.timeout))
+        if name is None:
+            print("All katas pass. No hints needed; `nn-kata hint KATA` still gives a kata's hints.")
+            return 0
+        kata = manifest.get(name)
     seen = state.hints_shown(kata.name)
     if args.reset:
         state.set_hints_shown(kata.name, 0)
@@ -124,6 +131,18 @@ def cmd_reset(args) -> int:
     if backup:
         print(f"Your version is saved as {backup}")
     print(f"{what}. Kata {kata.name} is back to its stub.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from .reset import restore_kata
+
+    kata = kata_named(args.kata)
+    impl = impl_dir(args)
+    source, saved, what = restore_kata(kata.name, impl)
+    if saved:
+        print(f"Your current file is saved as {saved}")
+    print(f"{what[0].upper()}{what[1:]} from {source}, the version `nn-kata reset {kata.name}` saved.")
     return 0
 
 

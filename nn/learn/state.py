@@ -1,5 +1,6 @@
 """The learner's local state, kept in ``.nn-kata/`` at the project root: cached results by
-content, how many hints were shown, and backups made by ``nn-kata reset``."""
+content, how many hints were shown, and backups made by ``nn-kata reset`` (with the
+directory each came from, for ``nn-kata restore``)."""
 from __future__ import annotations
 
 import hashlib
@@ -61,3 +62,15 @@ def set_hints_shown(kata: str, count: int) -> None:
 
 def backup_dir() -> Path:
     return STATE_DIR / "backups"
+
+
+def record_backup(backup: Path, impl: Path) -> None:
+    """Which implementation directory a backup was taken from, so that ``restore`` puts a
+    file back where it came from."""
+    data = _read("backups.json")
+    data[backup.name] = str(impl)
+    _write("backups.json", data)
+
+
+def backup_origins() -> dict:
+    return _read("backups.json")
