@@ -154,8 +154,16 @@ class _Budget:
 class _Counted:
     """A decompressed stream read in bounded pieces, every byte counted against the budget."""
 
+    WINDOW = 64 * 1024
+
     def __init__(self, raw, budget: _Budget):
         self.raw, self.budget = raw, budget
+        self.recent, self.recent_start = bytearray(), 0  # the last bytes read, to look back at a header
+
+    def block(self, offset: int, size: int = 512) -> bytes | None:
+        """The bytes at [offset, offset + size) if they are still in the window, else None."""
+        start = offset - self.recent_start
+        return bytes(self.recent[start:start + size]) if 0 <= start <= len(self.recent) else None
 
     def read(self, n: int = -1) -> bytes:
         parts, got = [], 0
@@ -167,6 +175,11 @@ class _Counted:
                 break
             parts.append(piece)
             got += len(piece)
+            self.recent += piece
+            if len(self.recent) > self.WINDOW:
+                drop = len(self.recent) - self.WINDOW
+                del self.recent[:drop]
+                self.recent_start += drop
         return b"".join(parts)
 
 
@@ -222,6 +235,12 @@ def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
                     if keep:
                         data += piece
                 yield name, False, bytes(data) if keep else None
+            # tarfile ends quietly at a damaged header after the first one: every entry after it
+            # would be dropped without a word. The end of an archive is a block of zeros.
+            stop = stream.block(tf.offset)
+            if stop and stop.strip(b"\0"):
+                raise SubmissionError(f"{archive.name}: cannot be unpacked as {KINDS[kind]} (the entry header at "
+                                      f"byte {tf.offset} is damaged or cut short; what follows it cannot be read)")
 
 
 def _zip_entries(archive: Path, budget: _Budget, max_members: int):
