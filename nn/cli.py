@@ -104,7 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     grading_opts.add_argument("--points", metavar="TOML", help="a TOML file with a [points] table overriding the manifest")
     grading_opts.add_argument("--kata-timeout", type=float, default=60.0, help="seconds one kata may take (default 60)")
     grading_opts.add_argument("--total-timeout", type=float, default=300.0, help="seconds one submission may take (default 300)")
-    grading_opts.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of the grading process")
+    grading_opts.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of the worker that "
+                              "runs a submission's code (default 2048)")
+    grading_opts.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
+                              help="how a submission's code is isolated: bwrap (a bubblewrap sandbox), none (a separate "
+                              "worker process only), auto (bwrap where it works, else none, said once; the default)")
     p = sub.add_parser("grade", parents=[common, grading_opts], help="grade one submission (a directory, .zip or .tar.gz)")
     p.add_argument("submission")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")

@@ -5,6 +5,9 @@ path, so two implementations never share a module in one process, and sibling im
 inside it (``from .activations import relu``) resolve within the same directory.
 Every module is imported on its own, so a syntax error in one file only costs the
 katas that live in that file.
+
+This module needs nothing but the standard library: the sandboxed worker (``nn/worker.py``)
+loads it as a plain file, with the rest of ``nn`` out of its sight.
 """
 from __future__ import annotations
 
@@ -16,8 +19,6 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-
-from . import manifest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,11 +71,13 @@ def _describe_import_error(path: Path, exc: BaseException, shown: str | None = N
 class Implementation:
     """One implementation directory, importable module by module."""
 
-    def __init__(self, directory: str | Path, stand_ins=None):
+    def __init__(self, directory: str | Path, stand_ins=None, label: str | None = None):
         """``stand_ins(module_name)``, if given, returns a module to use in place of one that
         cannot be imported, so that ``from .activations import relu`` in network.py still
-        works while activations.py has a syntax error."""
+        works while activations.py has a syntax error. ``label`` is how messages name the
+        directory (``katas/``), where that differs from where it is read."""
         self.stand_ins = stand_ins
+        self.label = label
         self.path = Path(directory).resolve()
         if not self.path.is_dir():
             raise ImplementationError(f"implementation directory {self.path} does not exist")
@@ -107,7 +110,7 @@ class Implementation:
 
     def display(self, module: str | None = None) -> str:
         """A short name for messages: ``katas/activations.py`` rather than a long path."""
-        return shown(self.path) + (f"{module}.py" if module else "")
+        return (self.label or shown(self.path)) + (f"{module}.py" if module else "")
 
     def module(self, name: str) -> ModuleType:
         full = f"{self.package_name}.{name}"
@@ -139,6 +142,8 @@ class Implementation:
             raise ImplementationError(self._broken[name]) from None
 
     def function(self, name: str):
+        from . import manifest  # in the package only: the worker asks for module and function by name
+
         kata = manifest.kata_of_function(name)
         module = self.module(kata.module)
         fn = getattr(module, name, None)

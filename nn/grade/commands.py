@@ -22,7 +22,20 @@ def _grading_kwargs(args) -> dict:
     except SubmissionError as exc:
         raise UsageError(str(exc)) from None
     return dict(points=points, kata_timeout=args.kata_timeout, test_timeout=args.timeout,
-                total_timeout=args.total_timeout, memory_mb=args.memory_mb)
+                total_timeout=args.total_timeout, memory_mb=args.memory_mb, worker=_worker_mode(args))
+
+
+def _worker_mode(args) -> str:
+    """The worker for --sandbox auto|bwrap|none, saying once when grading is not isolated."""
+    from ..suite import sandbox
+
+    try:
+        mode, warning = sandbox.resolve(getattr(args, "sandbox", "auto"))
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    if warning:
+        print(warning, file=sys.stderr)
+    return mode
 
 
 @contextlib.contextmanager

@@ -1,17 +1,16 @@
-"""Grading submissions: each one in its own process.
+"""Grading submissions: each one in its own grading process, its code in a sandboxed worker.
 
-The grade is computed here, in the parent, from signed messages the grading process sends
-over a pipe (nn/grade/child.py). Every expected test must report; a missing result is a
-failure, never a pass. Nothing the submission prints or writes is read as a result.
+The grade is computed here, in the parent, from the results the grading process sends over
+a pipe (nn/grade/child.py). That process runs only the grader's code; the submission's
+functions run in a worker it starts (nn/worker.py, in bubblewrap where it works). Every
+expected test must report; a missing result is a failure, never a pass. Nothing the
+submission prints or writes is read as a result.
 """
 from __future__ import annotations
 
 import atexit
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..impl import PROJECT_ROOT
+from ..suite import sandbox
 from ..suite.results import classify
 from .reports import KataGrade, Report, load_points
 from .unpack import SubmissionError, prepare, submission_digest
@@ -57,9 +57,7 @@ def expected_tests() -> dict[str, list[str]]:
 # -- running one submission -------------------------------------------------------------------------
 
 def _clean_env(home: Path) -> dict:
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "NN_KATAS_PROFILE": "learner", "MPLBACKEND": "Agg"}
+    return {**sandbox.clean_env(str(home)), "NN_KATAS_PROFILE": "learner"}
 
 
 _TESTS_LOCK = threading.Lock()
@@ -67,16 +65,14 @@ _TESTS_DIR: Path | None = None
 
 
 def grader_tests() -> Path:
-    """The grader's own copy of the kata tests and conftest, made once per grading run.
-
-    Submissions never see the project's tests/ directory, and cannot write to this copy
-    (the audit hook refuses writes outside each submission's scratch directory), so one
-    copy, with its compiled test modules cached, serves every submission.
-    """
+    """The grader's own copy of the kata tests and conftest, made once per grading run and
+    removed when the grader exits. Only the trusted grading processes read it: a worker never
+    sees it (in bubblewrap it is not mounted at all)."""
     global _TESTS_DIR
     with _TESTS_LOCK:
         if _TESTS_DIR is None or not _TESTS_DIR.is_dir():
             work = Path(tempfile.mkdtemp(prefix="nn-grader-tests-"))
+            atexit.register(shutil.rmtree, work, True)
             shutil.copytree(PROJECT_ROOT / "tests" / "katas", work / "tests" / "katas",
                             ignore=shutil.ignore_patterns("__pycache__"))
             (work / "tests" / "__init__.py").write_text("")
@@ -86,20 +82,28 @@ def grader_tests() -> Path:
         return _TESTS_DIR
 
 
-def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: set[str], *,
-               kata_timeout: float, test_timeout: float, memory_mb: int, deadline: float, out: list):
-    """One grading process; yields verified messages until it ends or runs out of time."""
-    key = secrets.token_bytes(32)
+def _messages(reader, notes: list):
+    """Parsed messages from the grading process; a line that is not one is noted and skipped."""
+    for raw in reader:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            message = None
+        if isinstance(message, dict) and isinstance(message.get("type"), str):
+            yield message
+        else:
+            notes.append("a line on the result channel was not a message: ignored")
+
+
+def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], *, worker: str, kata_timeout: float,
+               test_timeout: float, memory_mb: int, deadline: float, out: list, notes: list):
+    """One grading process; yields its messages until it ends or runs out of time."""
     result_r, result_w = os.pipe()
-    key_r, key_w = os.pipe()
-    os.write(key_w, key)
-    os.close(key_w)
-    argv = ["--impl", str(impl), "--tests", str(work), "--scratch", str(scratch),
-            "--forbid", str(PROJECT_ROOT / "solutions"), "--katas", ",".join(katas),
-            "--skip-modules", ",".join(sorted(skip)), "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
+    argv = ["--impl", str(impl), "--tests", str(work), "--scratch", str(scratch), "--katas", ",".join(katas),
+            "--worker", worker, "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
     out_r, out_w = os.pipe()
-    proc = _start(argv, scratch, result_w, key_r, out_w)
-    for fd in (result_w, key_r, out_w):
+    proc = _start(argv, scratch, result_w, out_w)
+    for fd in (result_w, out_w):
         os.close(fd)
     output = os.fdopen(out_r, "rb")
 
@@ -120,19 +124,7 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: se
     done = threading.Event()
 
     def read():
-        expected_seq = 1
-        for raw in reader:
-            try:
-                mac, body = raw.decode().rstrip("\n").split(" ", 1)
-            except (UnicodeDecodeError, ValueError):
-                continue
-            good = hmac.compare_digest(mac, hmac.new(key, body.encode(), hashlib.sha256).hexdigest())
-            message = json.loads(body) if good else None
-            if not good or message.get("seq") != expected_seq:
-                with lock:
-                    messages.append({"type": "forged"})
-                continue
-            expected_seq += 1
+        for message in _messages(reader, notes):
             with lock:
                 messages.append(message)
         done.set()
@@ -148,7 +140,7 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], skip: se
             index = len(messages)
         for m in new:
             if m.get("type") == "start":
-                kata = m["nodeid"].split("::")[0]
+                kata = str(m.get("nodeid", "")).split("::")[0]
                 if kata != current:
                     current, current_kata_started = kata, time.monotonic()
             yield m
@@ -232,7 +224,7 @@ def _close_servers() -> None:
             server.proc.kill()
 
 
-def _start(argv: list, scratch: Path, result_w: int, key_r: int, out_w: int):
+def _start(argv: list, scratch: Path, result_w: int, out_w: int):
     """Start a grading process: forked by this thread's fork server, or a fresh interpreter."""
     if os.environ.get("NN_KATAS_GRADING_FORK", "1") != "0" and hasattr(os, "fork"):
         for _ in range(2):
@@ -241,17 +233,18 @@ def _start(argv: list, scratch: Path, result_w: int, key_r: int, out_w: int):
                 server = _SERVERS.server = _ForkServer()
                 _ALL_SERVERS.append(server)
             try:
-                return server.spawn(scratch, argv, [result_w, key_r, out_w])
+                return server.spawn(scratch, argv, [result_w, out_w])
             except (OSError, ValueError):
                 _SERVERS.server = None
-    return subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", *argv, "--result-fd", str(result_w),
-                             "--key-fd", str(key_r)], cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
-                            stdout=out_w, stderr=out_w, pass_fds=(result_w, key_r), start_new_session=True)
+    return subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", *argv, "--result-fd", str(result_w)],
+                            cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
+                            stdout=out_w, stderr=out_w, pass_fds=(result_w,), start_new_session=True)
 
 
 def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,
           kata_timeout: float = 60.0, test_timeout: float = 10.0, total_timeout: float = 300.0,
-          memory_mb: int = 2048) -> Report:
+          memory_mb: int = 2048, worker: str = "bwrap") -> Report:
+    """Grade one submission; ``worker`` is ``bwrap`` or ``process`` (see ``sandbox.resolve``)."""
     submission = Path(submission)
     points = points or load_points(None)
     expected = expected_tests()
@@ -271,45 +264,34 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             report.notes.append(f"missing: {', '.join(missing)}")
         work = grader_tests()
         remaining = [k.name for k in manifest.katas()]
-        skip: set[str] = set()
         output: list[str] = []
         deadline = start + total_timeout
         while remaining:
-            importing = running = None
-            for m in _run_child(impl, work, scratch, remaining, skip, kata_timeout=kata_timeout,
-                                test_timeout=test_timeout, memory_mb=memory_mb, deadline=deadline, out=output):
+            running = None
+            for m in _run_child(impl, work, scratch, remaining, worker=worker, kata_timeout=kata_timeout,
+                                test_timeout=test_timeout, memory_mb=memory_mb, deadline=deadline, out=output,
+                                notes=report.notes):
                 kind = m.get("type")
-                if kind == "import-start":
-                    importing = m["module"]
-                elif kind == "import-done":
-                    importing = None
-                elif kind == "start":
-                    running = m["nodeid"]
-                elif kind == "result" and m["nodeid"] in results:
-                    results[m["nodeid"]] = {**results[m["nodeid"]], "outcome": "failed",
-                                            "message": "more than one result arrived for this check"}
-                elif kind == "result":
-                    results[m["nodeid"]] = m
+                nodeid = m.get("nodeid")
+                if kind == "start":
+                    running = nodeid
+                elif kind == "result" and nodeid in results:
+                    results[nodeid] = {**results[nodeid], "outcome": "failed",
+                                       "message": "more than one result arrived for this check"}
+                elif kind == "result" and isinstance(nodeid, str):
+                    results[nodeid] = {k: m.get(k) for k in ("nodeid", "kata", "outcome", "status", "message",
+                                                             "misconception", "check")}
                     running = None
-                elif kind == "forged":
-                    report.notes.append("a message on the result channel was not signed by the grader: ignored")
                 elif kind == "timeout":
                     report.notes.append(f"stopped: the {'whole submission' if m['which'] == 'total' else 'kata'} "
                                         f"ran past its time limit")
             done_katas = {k for k in remaining if all(i in results for i in expected[k])}
-            if importing:  # the process ended while importing a module: that module's katas fail
-                skip.add(importing)
-                report.notes.append(f"importing {importing}.py ended the grading process")
-                for k in manifest.katas():
-                    if k.module == importing:
-                        for i in expected[k.name]:
-                            results.setdefault(i, _failure(i, f"importing {importing}.py ended the grading process"))
-            elif running:  # it ended in the middle of a check: that kata fails, the others go on
-                kata = next(k for k in remaining if running.startswith(manifest.get(k).test_file + "::"))
-                for i in expected[kata]:
+            owner = next((k for k in remaining if running and running.startswith(manifest.get(k).test_file + "::")), None)
+            if owner:  # it ended in the middle of a check: that kata fails, the others go on
+                for i in expected[owner]:
                     results.setdefault(i, _failure(i, "the grading process ended or was stopped during this kata "
-                                                      "(os._exit, a crash, a memory or time limit)"))
-            elif not done_katas and not importing:
+                                                      "(a time or memory limit)"))
+            elif not done_katas:
                 break  # no progress: whatever is left counts as missing
             remaining = [k for k in remaining if not all(i in results for i in expected[k])]
             if time.monotonic() > deadline:
@@ -327,12 +309,10 @@ def _finish(report: Report, results: dict, expected: dict, points: dict, start: 
         ids = expected[kata.name]
         state, passed, failures = classify(list(results.values()), ids, missing="no result arrived for this check")
         status = {"done": "passed", "failing": "failed"}.get(state, state)
-        first = "" if not failures else f"{failures[0].get('check', failures[0]['nodeid'])}: {failures[0]['message']}"
+        first = "" if not failures else f"{failures[0].get('check') or failures[0]['nodeid']}: {failures[0].get('message') or ''}"
         report.katas.append(KataGrade(kata.name, points[kata.name] if status == "passed" else 0.0,
                                       points[kata.name], passed, len(ids), status, first[:2000]))
     report.score = sum(k.points for k in report.katas)
     report.max_score = sum(k.max_points for k in report.katas)
     report.seconds = round(time.monotonic() - start, 2)
     return report
-
-

@@ -23,10 +23,6 @@ from .assertions import KataFailure
 from ..impl import Implementation, ImplementationError, resolve_impl_dir
 
 DEFAULT_TIMEOUT = 30.0
-# Set by the grading process (nn/grade/hooks.py): a learner's Ctrl-C then fails the check
-# instead of stopping the run.
-GRADING: dict = {}
-
 _common = dict(
     # No shrinking: reports show shapes and the worst entry, not the example itself, and
     # shrinking a learner's failing test costs more time than the whole passing suite.
@@ -60,6 +56,11 @@ def pytest_addoption(parser):
     group.addoption("--kata-timeout", type=float, default=DEFAULT_TIMEOUT,
                     help=f"seconds one test may run before it is stopped (default {DEFAULT_TIMEOUT:g})")
     group.addoption("--report-json", default=None, help="write each test's outcome, message and misconception to this file")
+    group.addoption("--worker", default="in-process", choices=["in-process", "process", "bwrap"],
+                    help="where the implementation's code runs: in this process (default), in a separate worker "
+                    "process, or in a worker inside a bubblewrap sandbox (what grading uses)")
+    group.addoption("--worker-memory-mb", type=int, default=2048, help=argparse.SUPPRESS)
+    group.addoption("--impl-label", default=None, help=argparse.SUPPRESS)  # how messages name --impl's directory
     # The grading process runs without pytest's terminal plugin, which owns --tb; this sets the
     # same setting, so that failures are not formatted into tracebacks nobody reads.
     group.addoption("--nn-tbstyle", dest="tbstyle", default="auto", help=argparse.SUPPRESS)
@@ -72,20 +73,32 @@ def pytest_configure(config):
     config._nn_results = {}
 
 
-def _make_implementation(config) -> Implementation:
+def _make_implementation(config):
     try:
-        return Implementation(resolve_impl_dir(config.getoption("--impl"), root=Path(str(config.rootpath))),
-                              stand_ins=oracle_module)
+        directory = resolve_impl_dir(config.getoption("--impl"), root=Path(str(config.rootpath)))
+        mode = config.getoption("--worker")
+        if mode != "in-process":
+            from .remote import RemoteImplementation
+
+            return RemoteImplementation(directory, mode, label=config.getoption("--impl-label"),
+                                        memory_mb=config.getoption("--worker-memory-mb"))
+        return Implementation(directory, stand_ins=oracle_module, label=config.getoption("--impl-label"))
     except ImplementationError as exc:
         pytest.exit(str(exc), returncode=4)
 
 
 @pytest.fixture(scope="session")
-def implementation(request) -> Implementation:
+def implementation(request):
     config = request.config
     if getattr(config, "_nn_implementation", None) is None:
         config._nn_implementation = _make_implementation(config)
     return config._nn_implementation
+
+
+def pytest_unconfigure(config):
+    implementation = getattr(config, "_nn_implementation", None)
+    if hasattr(implementation, "close"):
+        implementation.close()
 
 
 def oracle_module(name: str) -> types.ModuleType:
@@ -123,9 +136,7 @@ class KataFunctions:
                 return function(*args, **kwargs)
             except NotImplementedError as exc:
                 raise KataNotStarted(str(exc) or f"{name} still raises NotImplementedError") from None
-            except (KeyboardInterrupt, SystemExit, GeneratorExit) as exc:
-                if not GRADING:
-                    raise  # a learner's Ctrl-C still stops their own run
+            except (SystemExit, GeneratorExit) as exc:  # a learner's Ctrl-C still stops their own run
                 raise KataFailure(f"{name}() raised {type(exc).__name__}: a function must return its answer") from None
 
         return learner_function
@@ -137,11 +148,53 @@ class KataFunctions:
             raise KataFailure(str(exc)) from None
 
 
+class RemoteKataFunctions:
+    """The same seam as ``KataFunctions``, for an implementation run by a worker process:
+    ``impl.fn("softmax")`` sends each call there and rebuilds what comes back."""
+
+    def __init__(self, implementation):
+        self.implementation = implementation
+
+    def fn(self, name: str):
+        from .remote import RemoteError, WorkerDied
+        from ..worker import ProtocolError
+
+        remote = self.implementation
+        module = manifest.kata_of_function(name).module
+        remote._ensure()
+        if remote.module_error(module):
+            raise KataFailure(remote.module_error(module))
+
+        def learner_function(*args, **kwargs):
+            try:
+                return remote.call(module, name, args, kwargs)
+            except ImplementationError as exc:
+                raise KataFailure(str(exc)) from None
+            except NotImplementedError as exc:
+                raise KataNotStarted(str(exc) or f"{name} still raises NotImplementedError") from None
+            except RemoteError as exc:
+                if type(exc).__name__ in ("KeyboardInterrupt", "SystemExit", "GeneratorExit"):
+                    raise KataFailure(f"{name}() raised {type(exc).__name__}: a function must return its answer") from None
+                raise
+            except WorkerDied:
+                raise KataFailure(f"{name}() ended the process it ran in (os._exit, a crash, or the memory "
+                                  f"limit of the worker)") from None
+            except ProtocolError as exc:
+                raise KataFailure(f"{name}() broke the worker's protocol: {exc}") from None
+
+        learner_function.__name__ = learner_function.__qualname__ = name
+        return learner_function
+
+
 @pytest.fixture
-def impl(request, implementation, monkeypatch) -> KataFunctions:
+def impl(request, implementation, monkeypatch):
     """The implementation under test, with every *other* kata's functions replaced by
     trusted oracles, so that a test fails only for its own kata's code."""
     kata = kata_of(request.node)
+    if not isinstance(implementation, Implementation):  # a worker process: it stands in on request
+        implementation.stand_ins = {f: other.module for other in manifest.katas()
+                                    if kata is not None and other.name != kata.name for f in other.functions}
+        return RemoteKataFunctions(implementation)
     modules = {}
     for name in manifest.MODULES:
         try:
@@ -254,9 +307,6 @@ def pytest_runtest_makereport(item, call):
     rep.misconception = None
     if rep.failed and call.excinfo is not None:
         _explain(item, call, rep, kata)
-    forced = getattr(rep, "nn_forced", None)  # a verdict the grading process's own hook imposed
-    if forced:
-        rep.outcome, rep.status, rep.misconception, rep.message, rep.longrepr = "failed", "failed", None, forced, forced
     _record(item, rep)
 
 
@@ -281,7 +331,7 @@ def _explain(item, call, rep, kata) -> None:
         rep.message = str(found)
         rep.longrepr = f"{where}{check}\n  {rep.message}"
     else:
-        where = _learner_frame(call.excinfo, item)
+        where = _learner_frame(call.excinfo, item) or getattr(exc, "where", "")
         rep.message = f"{type(exc).__name__}: {exc}" + (f"\n  raised at {where}" if where else "")
         if isinstance(exc, ValueError) and any(w in str(exc) for w in ("broadcast", "matmul", "shapes", "aligned")):
             rep.misconception = "shape-error"

@@ -1,0 +1,240 @@
+"""The trusted side of a worker: an implementation whose functions run in another process.
+
+``RemoteImplementation`` starts a worker (``nn/worker.py``, through ``nn.suite.sandbox``),
+has it import the implementation module by module, and calls its functions with plain
+data. Callbacks from the worker (a callable argument, or a function of another kata that
+the suite stands in for with its oracle) run here. Every message is checked; a worker that
+sends something malformed, dies or runs out of time is ended and started again for the next
+call, and the check that was running fails. Nothing the worker sends is ever executed.
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import signal
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .. import manifest
+from ..impl import ImplementationError, shown
+from ..worker import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame
+from . import oracles, sandbox
+
+MAX_MESSAGE = 512 * 1024 * 1024
+
+
+class WorkerDied(Exception):
+    """The worker process ended while it ran the implementation's code."""
+
+
+class RemoteError(Exception):
+    """Base of the exceptions rebuilt from a worker's report; ``where`` is the learner's line."""
+
+    where = ""
+
+
+_REBUILT: dict = {}
+
+
+def rebuilt_exception(report: dict) -> BaseException:
+    """An exception of the same name, deriving from the same builtin class, with the message."""
+    bases = [getattr(builtins, b) for b in report.get("bases", []) if isinstance(b, str)
+             and isinstance(getattr(builtins, b, None), type) and issubclass(getattr(builtins, b), Exception)]
+    base = bases[0] if bases else Exception
+    name = str(report.get("type", "Exception"))[:100] or "Exception"
+    key = (name, base)
+    if key not in _REBUILT:
+        _REBUILT[key] = type(name, (RemoteError, base), {"__module__": "builtins"})
+    exc = _REBUILT[key](str(report.get("message", ""))[:4000])
+    exc.where = str(report.get("where", ""))[:1000]
+    return exc
+
+
+class RemoteImplementation:
+    """An implementation directory served by a worker process in ``mode`` (process or bwrap)."""
+
+    def __init__(self, directory: str | Path, mode: str, label: str | None = None, memory_mb: int = 2048):
+        self.path = Path(directory).resolve()
+        if not self.path.is_dir():
+            raise ImplementationError(f"implementation directory {self.path} does not exist")
+        self.mode, self.memory_mb = mode, memory_mb
+        self.label = label or shown(self.path)
+        self._tmp = tempfile.TemporaryDirectory(prefix="nn-worker-")
+        self.files = sandbox.worker_files(Path(self._tmp.name) / "w")
+        self.broken: dict[str, str] = {}
+        self.proc = None
+        self.stand_ins: dict[str, str] = {}
+        self._sent_stand_ins: dict | None = None
+        self._outer: list = []
+
+    def display(self, module: str | None = None) -> str:
+        return self.label + (f"{module}.py" if module else "")
+
+    # -- the process -------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self.proc = sandbox.start(self.mode, self.path, self.label, self.files, self.memory_mb)
+        self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        self._sent_stand_ins = None
+        functions = {m: [f for k in manifest.katas() if k.module == m for f in k.functions] for m in manifest.MODULES}
+        for name in manifest.MODULES:
+            try:
+                self._send({"op": "load", "module": name, "functions": functions,
+                                       "broken": self.broken.get(name)})
+                reply = self._wait({"loaded"})
+            except (WorkerDied, ProtocolError) as exc:
+                self.broken[name] = (f"importing {self.display(name)} ended the worker process "
+                                     f"(os._exit, a crash or a memory limit)" if isinstance(exc, WorkerDied) else
+                                     f"importing {self.display(name)} broke the worker's protocol ({exc})")
+                self.stop()
+                return self._start()
+            except BaseException:  # the time limit, while a module was importing: that module fails
+                self.broken[name] = (f"importing {self.display(name)} did not finish within the time limit "
+                                     f"(a loop at module level?)")
+                self.stop()
+                raise
+            if reply.get("error"):
+                self.broken[name] = str(reply["error"])[:4000]
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(10)
+        except Exception:  # a process that will not be reaped is left to the OS
+            pass
+
+    def close(self) -> None:
+        self.stop()
+        self._tmp.cleanup()
+
+    def _ensure(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.stop()
+            self._start()
+        if self._sent_stand_ins != self.stand_ins:
+            self._send({"op": "stand-ins", "names": self.stand_ins})
+            self._wait({"ok"})
+            self._sent_stand_ins = dict(self.stand_ins)
+
+    # -- messages ----------------------------------------------------------------------
+
+    def _send(self, message: dict, buffers: list = ()) -> None:
+        try:
+            write_frame(self.wfd, message, buffers)
+        except (BrokenPipeError, ConnectionResetError):
+            raise WorkerDied("the worker process ended") from None
+
+    def _read(self) -> tuple[dict, list]:
+        try:
+            return read_frame(self.rfd, MAX_MESSAGE)
+        except EOFError:
+            raise WorkerDied("the worker process ended") from None
+        except (ValueError, OverflowError, MemoryError) as exc:
+            raise ProtocolError(str(exc)) from None
+
+    def _wait(self, expected: set, callbacks: dict | None = None) -> dict:
+        """Read until a message of an ``expected`` kind; answer callbacks on the way."""
+        while True:
+            message, buffers = self._read()
+            op = message["op"]
+            if op == "callback":
+                self._answer(message, buffers, callbacks or {})
+                continue
+            if op not in expected:
+                raise ProtocolError(f"the worker sent {op!r} where {' or '.join(sorted(expected))} was expected")
+            message["_buffers"] = buffers
+            return message
+
+    def _answer(self, message: dict, buffers: list, callbacks: dict) -> None:
+        ident, name = message.get("id"), message.get("name")
+        if ident is not None:
+            fn = callbacks.get(ident) if isinstance(ident, int) else None
+        else:
+            fn = getattr(oracles, name, None) if isinstance(name, str) and self._stands_in(name) else None
+        if fn is None:
+            raise ProtocolError(f"a callback to an unknown function ({ident!r}, {name!r})")
+        args, kwargs = _arguments(decode(message.get("args"), buffers))
+        outer = decode(message.get("outer"), buffers)
+        if outer is not None and self._outer:
+            update_arguments(*self._outer[-1], outer)  # what the callback reads sees the worker's changes
+        out: list = []
+        try:
+            value = fn(*args, **kwargs)
+            reply, values = {"op": "return"}, {"value": value, "args": (args, kwargs)}
+        except Exception as exc:  # the callback's error goes back to the code that called it
+            reply, values = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000]}, {"args": (args, kwargs)}
+        try:
+            reply.update({k: encode(v, out) for k, v in values.items()})
+        except Unsendable as exc:
+            out = []
+            reply = {"op": "raise", "type": "TypeError", "message": f"the grader's answer cannot be sent: {exc}",
+                     "args": encode((args, kwargs), out)}
+        self._send(reply, out)
+
+    def _stands_in(self, name: str) -> bool:
+        module = next((k.module for k in manifest.katas() if name in k.functions), None)
+        return name in self.stand_ins or module in self.broken
+
+    # -- what the suite calls ----------------------------------------------------------
+
+    def module_error(self, module: str) -> str | None:
+        return self.broken.get(module)
+
+    def call(self, module: str, function: str, args: tuple, kwargs: dict):
+        """``module.function(*args, **kwargs)`` in the worker; arguments changed in place there
+        are changed here too. Raises the implementation's exception, rebuilt."""
+        self._ensure()
+        if module in self.broken:
+            raise ImplementationError(self.broken[module])
+        callbacks: dict = {}
+        buffers: list = []
+        request = {"op": "call", "module": module, "function": function,
+                   "args": encode((tuple(args), dict(kwargs)), buffers, callbacks),
+                   "errstate": {k: v for k, v in np.geterr().items()}}
+        self._outer.append((args, kwargs))
+        try:
+            self._send(request, buffers)
+            reply = self._wait({"return", "raise", "missing"}, callbacks)
+            if reply["op"] == "missing":
+                raise ImplementationError(str(reply.get("message", ""))[:2000])
+            buffers = reply.pop("_buffers")
+            update_arguments(args, kwargs, decode(reply.get("args"), buffers))
+            for category, text in reply.get("warnings", [])[:20]:
+                kind = getattr(builtins, str(category), None)
+                kind = kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning
+                warnings.warn(str(text), kind, stacklevel=2)
+            if reply.get("global_rng"):
+                np.random.random()  # the worker drew from NumPy's global state: so does this process
+            if reply["op"] == "raise":
+                raise rebuilt_exception(reply)
+            return decode(reply.get("value"), buffers)
+        except (WorkerDied, ProtocolError):
+            self.stop()
+            raise
+        except (ImplementationError, RemoteError):
+            raise
+        except BaseException:  # a time limit or an interrupt mid-call: the worker's state is unknown
+            self.stop()
+            raise
+        finally:
+            self._outer.pop()
+
+
+def _arguments(value) -> tuple[tuple, dict]:
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple) and isinstance(value[1], dict)):
+        raise ProtocolError("a callback's arguments are not (args, kwargs)")
+    return value
