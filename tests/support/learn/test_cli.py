@@ -1,41 +1,13 @@
 """The installed ``nn-kata`` command, run as a learner runs it: in a subprocess or a terminal."""
 import os
 import pty
-import select
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
-
-import pytest
 
 from nn.impl import PROJECT_ROOT
 
-NN_KATA = Path(sys.executable).with_name("nn-kata")
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-SOLUTIONS = PROJECT_ROOT / "solutions"
-needs_solutions = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
-
-
-@pytest.fixture
-def env(tmp_path):
-    return dict(os.environ, NN_KATA_STATE=str(tmp_path / "state"), NO_COLOR="1")
-
-
-@pytest.fixture
-def student(tmp_path):
-    """A learner's copy of the stubs, with the relu kata done."""
-    d = tmp_path / "student"
-    shutil.copytree(PROJECT_ROOT / "katas", d, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(FIXTURES / "relu_done.py", d / "activations.py")
-    return d
-
-
-def nn_kata(*args, env, cwd=PROJECT_ROOT, timeout=120):
-    assert NN_KATA.exists(), f"nn-kata is not installed next to {sys.executable}"
-    return subprocess.run([str(NN_KATA), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+from .helpers import NN_KATA, SOLUTIONS, needs_solutions, nn_kata, read_until
 
 
 def test_list_shows_the_manifest_in_order(env):
@@ -165,32 +137,18 @@ def test_watch_rechecks_on_save_and_moves_on(env, student):
     proc = subprocess.Popen([str(NN_KATA), "watch", "--poll", "--impl", str(student)], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
     try:
-        out = _read_until(proc, "Watching", 60)
+        out = read_until(proc, "Watching")
         assert "checking softmax" in out
         text = (student / "activations.py").read_text().replace(
             "    raise NotImplementedError(\"kata 'softmax': not yet\")",
             "    e = np.exp(Z - Z.max(axis=0, keepdims=True))\n    return e / e.sum(axis=0, keepdims=True)")
         (student / "activations.py").write_text(text)
-        out = _read_until(proc, "On to the next kata: loss", 60)
+        out = read_until(proc, "On to the next kata: loss")
         assert "done: all" in out
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait()
         proc.stdout.close()
-
-
-def _read_until(proc, marker, seconds):
-    seen = ""
-    deadline = time.monotonic() + seconds
-    fd = proc.stdout.fileno()
-    while marker not in seen:
-        assert time.monotonic() < deadline, f"no {marker!r} within {seconds} s; output so far:\n{seen}"
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            chunk = os.read(fd, 65536).decode(errors="replace")
-            assert chunk or proc.poll() is None, f"watch ended early:\n{seen}"
-            seen += chunk
-    return seen
 
 
 def test_status_in_a_real_terminal_uses_colour(student, tmp_path):
@@ -219,5 +177,6 @@ def test_notebook_check_renders_the_report():
     import nn
 
     report = nn.check("softmax", impl="solutions")
-    assert report.passed
-    assert "done: all" in repr(report) and report._repr_html_().startswith("<pre")
+    assert report and report.passed
+    assert "done: all" in str(report) and report._repr_html_().startswith("<pre")
+    assert repr(report) == f"<check 'softmax': done, {report.result.total} of {report.result.total} checks pass>"
