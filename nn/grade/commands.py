@@ -171,6 +171,7 @@ def cmd_grade_all(args) -> int:
     root = Path(args.directory)
     if not root.is_dir():
         raise UsageError(f"{root}: no such directory")
+    kwargs = _grading_kwargs(args)  # a bad points file is said before anything else
     submissions, clashes, ignored = _collect(root)
     if not submissions and not clashes:
         raise UsageError(f"{root} holds no submissions (one directory or archive per student: {unpack.SUPPORTED})")
@@ -178,7 +179,6 @@ def cmd_grade_all(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     csv_path = Path(args.csv or out / "grades.csv")
     _check_writable("--csv", str(csv_path))
-    kwargs = _grading_kwargs(args)
     suite = suite_digest() + json.dumps(kwargs["points"], sort_keys=True)
     graded: dict[str, Report] = {}
     todo: list[tuple[str, Path]] = []
@@ -203,7 +203,7 @@ def cmd_grade_all(args) -> int:
                 todo.append((student, sub))
             reports.say(f"{len(submissions)} submissions: {len(todo)} to grade, {len(graded)} unchanged since the "
                         f"last run (--force regrades them); {args.jobs} at a time")
-            bar = Progress(len(todo))
+            bar = Progress(len(todo), stream=sys.stderr)
             start = time.perf_counter()
 
             def one(item):

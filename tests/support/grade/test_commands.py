@@ -1,0 +1,345 @@
+"""The grading commands' parent side: names, refusals, outputs written before printing,
+a crash that costs one submission, the gradebook always written, no temporary directory
+left behind, and the checks on --out, --format and the points file.
+
+Most tests replace engine.grade with a stand-in (the parent is what is tested); two run
+the real grader, on three small submissions in all."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nn import cli, manifest
+from nn.grade import engine, reports, unpack
+from nn.impl import PROJECT_ROOT
+
+SOLUTIONS = PROJECT_ROOT / "solutions"
+STUBS = PROJECT_ROOT / "katas"
+NN_KATA = Path(sys.executable).with_name("nn-kata")
+FAST = ["--kata-timeout", "6", "--timeout", "2"]
+
+
+class FakeEngine:
+    """engine.grade as the commands see it: full points for each kata module present, a crash
+    for the students named in `crash`, a message with a lone surrogate for those in `surrogate`."""
+
+    def __init__(self, crash=(), surrogate=()):
+        self.crash, self.surrogate, self.calls = set(crash), set(surrogate), []
+
+    def grade(self, submission, *, points=None, student=None, **kwargs):
+        submission = Path(submission)
+        self.calls.append((student, submission, sorted(p.name for p in submission.iterdir())))
+        if student in self.crash:
+            raise RuntimeError(f"the grader broke on {student}")
+        report = reports.Report(student=student or submission.name)
+        for kata in manifest.katas():
+            ok = (submission / f"{kata.module}.py").is_file() and student not in self.surrogate
+            report.katas.append(reports.KataGrade(kata.name, points[kata.name] if ok else 0.0, points[kata.name],
+                                                  1 if ok else 0, 1, "passed" if ok else "failed",
+                                                  "" if ok else "ValueError: caf\udcff"))
+        if student in self.surrogate:
+            report.notes.append("a note with \udcff in it")
+        report.score = sum(k.points for k in report.katas)
+        report.max_score = sum(k.max_points for k in report.katas)
+        return report
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    fake = FakeEngine(crash={"crash"}, surrogate={"odd"})
+    monkeypatch.setattr(engine, "grade", fake.grade)
+    monkeypatch.setattr(engine, "expected_tests", lambda: {k.name: [f"{k.test_file}::t"] for k in manifest.katas()})
+    return fake
+
+
+def run(argv, capsys) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def copy_modules(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def zip_modules(src: Path, path: Path, prefix: str = "") -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for p in sorted(src.glob("*.py")):
+            zf.write(p, prefix + p.name)
+    return path
+
+
+def tar_modules(src: Path, path: Path, mode: str = "w:xz") -> Path:
+    with tarfile.open(path, mode) as tf:
+        for p in sorted(src.glob("*.py")):
+            tf.add(p, arcname=f"katas/{p.name}")
+    return path
+
+
+def gradebook(path: Path) -> dict:
+    rows = list(csv.reader(path.read_text().splitlines()))
+    assert rows[0] == ["student", *manifest.names(), "total", "max"]
+    return {r[0]: r for r in rows[1:]}
+
+
+# -- student names -------------------------------------------------------------------------------------
+
+def test_grade_names_the_student_with_the_dots_kept(tmp_path, fake, capsys):
+    archive = zip_modules(SOLUTIONS, tmp_path / "jean.dupont.zip", "jean/katas/")
+    code, out, _ = run(["grade", archive, "--json", tmp_path / "r.json"], capsys)
+    assert code == 0 and out.startswith("jean.dupont: 100 / 100")
+    assert json.loads((tmp_path / "r.json").read_text())["student"] == "jean.dupont"
+    student, graded, files = fake.calls[0]
+    assert student == "jean.dupont" and files == sorted(f"{m}.py" for m in manifest.MODULES)
+
+
+def test_grade_dot_is_the_directory_real_name(tmp_path, fake, capsys, monkeypatch):
+    sub = copy_modules(SOLUTIONS, tmp_path / "ada.lovelace")
+    monkeypatch.chdir(sub)
+    code, out, _ = run(["grade", ".", "--json", tmp_path / "r.json"], capsys)
+    assert code == 0 and json.loads((tmp_path / "r.json").read_text())["student"] == "ada.lovelace"
+    assert fake.calls[0][0] == "ada.lovelace"
+
+
+def test_skipped_folders_are_in_the_report_notes(tmp_path, fake, capsys):
+    sub = tmp_path / "ada"
+    copy_modules(SOLUTIONS, sub / "katas")
+    copy_modules(STUBS, sub / "__MACOSX" / "katas")
+    (sub / ".git").mkdir()
+    code, out, _ = run(["grade", sub, "--json", tmp_path / "r.json"], capsys)
+    notes = json.loads((tmp_path / "r.json").read_text())["notes"]
+    assert code == 0 and any("__MACOSX/" in n and ".git/" in n for n in notes), notes
+    assert "note: not searched for the kata modules" in out
+
+
+# -- grade: outputs first, printing that cannot fail ------------------------------------------------------
+
+def test_a_lone_surrogate_cannot_keep_grade_from_writing_its_reports(tmp_path, fake, capsys, monkeypatch):
+    sub = copy_modules(SOLUTIONS, tmp_path / "odd")
+    strict = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdout", strict)
+    code = cli.main(["grade", str(sub), "--json", str(tmp_path / "r.json"), "--format", "gradescope",
+                     "--out", str(tmp_path / "results.json")])
+    strict.flush()
+    printed = strict.buffer.getvalue().decode()
+    assert code == 0 and "caf?" in printed and f"wrote {tmp_path / 'results.json'}" in printed
+    doc = json.loads((tmp_path / "results.json").read_text())
+    json.dumps(doc, ensure_ascii=False).encode("utf-8")  # no lone surrogate left for Gradescope to choke on
+    assert doc["score"] == 0 and "caf\ufffd" in doc["tests"][0]["output"]
+    assert json.loads((tmp_path / "r.json").read_text())["katas"][0]["first_failure"] == "ValueError: caf\udcff"
+
+
+def test_grade_writes_a_report_even_when_the_grader_crashes(tmp_path, fake, capsys):
+    sub = copy_modules(SOLUTIONS, tmp_path / "crash")
+    code, out, err = run(["grade", sub, "--format", "gradescope", "--out", tmp_path / "results.json"], capsys)
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert code == 1 and doc["score"] == 0 and "the grader failed on this submission" in doc["output"]
+    assert "RuntimeError: the grader broke on crash" in err
+
+
+def test_a_refused_archive_gets_a_report_with_the_reason(tmp_path, fake, capsys):
+    from tests.support.grade.test_unpack import bz2_bomb
+
+    (tmp_path / "carl.tar.gz").write_bytes(bz2_bomb(200_000))
+    code, out, _ = run(["grade", tmp_path / "carl.tar.gz", "--format", "gradescope", "--out", tmp_path / "g.json"],
+                       capsys)
+    doc = json.loads((tmp_path / "g.json").read_text())
+    assert code == 0 and doc["score"] == 0 and "its content is a bzip2 stream: refused" in doc["output"]
+    assert fake.calls == [] and "carl: 0 / 100" in out
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--out", "results.json"], "--out FILE is where --format gradescope writes results.json"),
+    (["--format", "gradescope"], "--format gradescope needs --out FILE"),
+    (["--json", "no/such/dir/r.json"], "--json no/such/dir/r.json: the directory no/such/dir does not exist"),
+])
+def test_grade_output_options_are_checked_before_grading(tmp_path, fake, capsys, monkeypatch, argv, says):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["grade", SOLUTIONS, *argv], capsys)
+    assert code == 2 and says in err and fake.calls == []
+    assert not (tmp_path / "results.json").exists()
+
+
+# -- points files ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, says", [
+    ("relu = 5\n", "relu = 5 is outside a [points] table"),
+    ("relu = 5\n[points]\nsoftmax = 2\n", "relu = 5 is outside a [points] table"),
+    ("[points]\nrelu = true\n", "relu = true is a boolean, not a number"),
+    ("[points]\nrelu = inf\n", "relu = inf is not finite"),
+    ("[points]\nrelu = -inf\n", "relu = -inf is not finite"),
+    ("[points]\nrelu = nan\n", "relu = nan is not finite"),
+    ("[points]\nrelu = -1\n", "relu = -1 is negative"),
+    ("[points]\nrelu = '5'\n", "relu = '5' is not a number"),
+    ("points = 5\n", "points = 5 must be a table"),
+    ("[grades]\nrelu = 5\n", "'grades' is not the [points] table"),
+    ("[points]\nrelu = \n", "not valid TOML"),
+    ("[points]\nsofmax = 3\n", "unknown kata 'sofmax'"),
+])
+def test_a_bad_points_file_is_refused_with_the_reason(tmp_path, fake, capsys, text, says):
+    toml = tmp_path / "points.toml"
+    toml.write_text(text)
+    with pytest.raises(unpack.SubmissionError) as info:
+        reports.load_points(toml)
+    assert says in str(info.value)
+    code, _, err = run(["grade-all", tmp_path, "--points", toml], capsys)
+    assert code == 2 and says in err and fake.calls == []
+
+
+def test_a_good_points_file(tmp_path):
+    toml = tmp_path / "points.toml"
+    toml.write_text("[points]\nrelu = 2.5\nsoftmax = 0\nbackward = 40\n")
+    points = reports.load_points(toml)
+    assert points["relu"] == 2.5 and points["softmax"] == 0 and points["backward"] == 40 and points["loss"] == 15
+
+
+# -- grade-all ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def klass(tmp_path):
+    """A class directory with a bit of everything."""
+    root = tmp_path / "class"
+    root.mkdir()
+    copy_modules(SOLUTIONS, root / "ada")
+    copy_modules(SOLUTIONS, root / "crash")
+    copy_modules(SOLUTIONS, root / "odd")
+    zip_modules(SOLUTIONS, root / "jean.dupont.zip", "katas/")
+    tar_modules(SOLUTIONS, root / "zoe.tar.xz")
+    tar_modules(SOLUTIONS, root / "yan.tar.bz2", "w:bz2")
+    tar_modules(SOLUTIONS, root / "xia.tar", "w")
+    copy_modules(STUBS, root / "bob")
+    zip_modules(STUBS, root / "bob.zip")
+    from tests.support.grade.test_unpack import bz2_bomb
+
+    (root / "carl.tar.gz").write_bytes(bz2_bomb(200_000))
+    (root / "dan.rar").write_bytes(b"Rar!\x1a\x07\x00" + bytes(100))
+    (root / "notes.txt").write_text("collected on Monday")
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    copy_modules(STUBS, root / "__MACOSX")
+    return root
+
+
+def test_grade_all_one_crash_costs_one_submission_and_everything_is_accounted_for(tmp_path, klass, fake, capsys):
+    out, book = tmp_path / "grades", tmp_path / "grades.csv"
+    code, stdout, stderr = run(["grade-all", klass, "--jobs", "2", "--out", out, "--csv", book], capsys)
+    assert code == 1  # the crash and bob want the instructor's attention; the gradebook is there
+    rows = gradebook(book)
+    assert sorted(rows) == ["ada", "carl", "crash", "jean.dupont", "odd", "xia", "yan", "zoe"]
+    for student in ("ada", "jean.dupont", "xia", "yan", "zoe"):
+        assert rows[student][-2:] == ["100", "100"], (student, rows[student])
+    assert rows["crash"][-2] == "0" and rows["carl"][-2] == "0" and rows["odd"][-2] == "0"
+    crash = json.loads((out / "crash.json").read_text())
+    assert "the grader failed on this submission (RuntimeError: the grader broke on crash)" in crash["notes"][0]
+    assert "its content is a bzip2 stream: refused" in json.loads((out / "carl.json").read_text())["notes"][0]
+    assert "bob/ and bob.zip are one student, 'bob': none of them is graded" in stderr
+    assert "not graded: crash" in stderr
+    for name, why in [("notes.txt", "not an archive"), ("dan.rar", "a RAR archive"), (".DS_Store", "hidden"),
+                      ("__MACOSX", "macOS metadata")]:
+        assert f"not graded: {name}: " in stdout and why in stdout.split(f"not graded: {name}: ")[1].splitlines()[0]
+    assert "bob" not in {call[0] for call in fake.calls} and not (out / "bob.json").exists()
+    # a rerun keeps the graded ones, grades the crashed one again
+    fake.calls.clear()
+    code, stdout, _ = run(["grade-all", klass, "--jobs", "2", "--out", out, "--csv", book], capsys)
+    assert "1 to grade, 7 unchanged" in stdout and [c[0] for c in fake.calls] == ["crash"]
+
+
+@pytest.mark.parametrize("where", ["prepare", "digest", "engine"])
+def test_a_crash_anywhere_in_one_submission_costs_that_one_only(tmp_path, klass, fake, capsys, monkeypatch, where):
+    for p in list(klass.iterdir()):
+        if p.name not in ("ada", "odd", "jean.dupont.zip"):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    real_prepare, real_digest = unpack.prepare_with_notes, unpack.submission_digest
+
+    def prepare(sub, scratch):
+        if where == "prepare" and sub.name == "ada":
+            raise MemoryError("while copying")
+        return real_prepare(sub, scratch)
+
+    def digest(sub):
+        if where == "digest" and sub.name == "ada":
+            raise ValueError("bad bytes")
+        return real_digest(sub)
+
+    monkeypatch.setattr(unpack, "prepare_with_notes", prepare)
+    monkeypatch.setattr(unpack, "submission_digest", digest)
+    fake.crash = {"ada"} if where == "engine" else set()
+    code, _, stderr = run(["grade-all", klass, "--out", tmp_path / "g", "--csv", tmp_path / "g.csv"], capsys)
+    rows = gradebook(tmp_path / "g.csv")
+    assert code == 1 and "not graded: ada: the grader failed on it" in stderr
+    assert rows["ada"][-2] == "0" and rows["jean.dupont"][-2] == "100" and rows["odd"][-2] == "0"
+
+
+def test_a_crash_while_writing_one_report_still_writes_the_gradebook(tmp_path, klass, fake, capsys, monkeypatch):
+    out = tmp_path / "g"
+    out.mkdir()
+    (out / "ada.json").mkdir()  # ada's report cannot be written: a directory is in the way
+    code, _, _ = run(["grade-all", klass, "--out", out, "--csv", tmp_path / "g.csv"], capsys)
+    assert gradebook(tmp_path / "g.csv")["ada"][-2] == "100"
+
+
+def test_same_student_in_different_case_is_refused_too(tmp_path, fake, capsys):
+    root = tmp_path / "class"
+    copy_modules(SOLUTIONS, root / "Bob")
+    tar_modules(SOLUTIONS, root / "bob.tar.xz")
+    copy_modules(SOLUTIONS, root / "eve")
+    code, _, err = run(["grade-all", root, "--out", tmp_path / "g", "--csv", tmp_path / "g.csv"], capsys)
+    assert code == 1 and "Bob/ and bob.tar.xz are one student" in err
+    assert sorted(gradebook(tmp_path / "g.csv")) == ["eve"]
+
+
+def test_a_directory_with_nothing_to_grade_is_a_usage_error(tmp_path, fake, capsys):
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "notes.txt").write_text("x")
+    code, _, err = run(["grade-all", tmp_path / "class"], capsys)
+    assert code == 2 and "holds no submissions" in err
+
+
+# -- the real grader: names, a lone surrogate, and no temporary directory left behind -------------------------
+
+def clean_env(tmp: Path) -> dict:
+    tmp.mkdir()
+    return {**os.environ, "TMPDIR": str(tmp), "PYTHONIOENCODING": "utf-8:strict"}
+
+
+@pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
+def test_real_grade_of_dot_with_a_surrogate_in_an_exception_message(tmp_path):
+    sub = copy_modules(SOLUTIONS, tmp_path / "jean.dupont")
+    path = sub / "activations.py"
+    path.write_text(path.read_text() + "\n\ndef relu(Z):\n    raise ValueError('caf' + chr(0xDCFF))\n")
+    tmp = tmp_path / "tmp"
+    proc = subprocess.run([str(NN_KATA), "grade", ".", "--json", str(tmp_path / "r.json"), "--format", "gradescope",
+                           "--out", str(tmp_path / "results.json"), *FAST], cwd=sub, env=clean_env(tmp),
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    report = json.loads((tmp_path / "r.json").read_text())
+    relu = next(k for k in report["katas"] if k["kata"] == "relu")
+    assert report["student"] == "jean.dupont" and report["score"] == 90 and relu["status"] == "failed"
+    assert "\udcff" in relu["first_failure"], relu["first_failure"]
+    assert json.loads((tmp_path / "results.json").read_text())["score"] == 90
+    assert proc.stdout.decode().startswith("jean.dupont: 90 / 100")
+    assert sorted(tmp.iterdir()) == []
+
+
+@pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
+def test_real_grade_all_leaves_no_temporary_directory_behind(tmp_path):
+    root = tmp_path / "class"
+    copy_modules(SOLUTIONS, root / "ada")
+    tar_modules(STUBS, root / "jean.dupont.tar.xz")
+    tmp = tmp_path / "tmp"
+    proc = subprocess.run([str(NN_KATA), "grade-all", str(root), "--jobs", "2", "--csv", str(tmp_path / "g.csv"), *FAST],
+                          env=clean_env(tmp), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = gradebook(tmp_path / "g.csv")
+    assert rows["ada"][-2] == "100" and rows["jean.dupont"][-2] == "0"
+    assert sorted(tmp.iterdir()) == []  # the grader's copy of the tests and every scratch directory are gone
