@@ -1,7 +1,11 @@
-"""The public catalogue of realistic learner bugs. Every one must fail a test of its own kata."""
+"""The public catalogue of realistic learner bugs. Every one must fail a test of its own kata.
+
+BUGS_ROUND_1 is the first catalogue; BUGS_ROUND_2 was written blind, against the contract
+matrix (docs/contracts.md), before the tests were changed to catch it.
+"""
 from . import Variant as B
 
-BUGS = [
+BUGS_ROUND_1 = [
     # relu ---------------------------------------------------------------------------
     B("relu-in-place", "relu", "activations", """
         def relu(Z):
@@ -420,3 +424,353 @@ BUGS = [
             return params, losses
     """, "ignores-rng"),
 ]
+
+BUGS_ROUND_2 = [
+    # relu ---------------------------------------------------------------------------
+    B("relu-backward-heaviside", "relu", "activations", """
+        def relu_backward(dA, Z):
+            return dA * np.heaviside(Z, 1.0)
+    """, "kink-at-zero"),
+    B("relu-backward-parameters-swapped", "relu", "activations", """
+        def relu_backward(Z, dA):
+            return dA * (Z > 0)
+    """, "argument-order"),
+    B("relu-backward-buffer-like-Z", "relu", "activations", """
+        def relu_backward(dA, Z):
+            dZ = np.zeros_like(Z)
+            dZ[Z > 0] = dA[Z > 0]
+            return dZ
+    """, "int-buffer"),
+    B("relu-float32-to-save-memory", "relu", "activations", """
+        def relu(Z):
+            return np.maximum(Z, 0).astype(np.float32)
+    """, "dtype"),
+    # softmax ------------------------------------------------------------------------
+    B("softmax-output-buffer-like-Z", "softmax", "activations", """
+        def softmax(Z):
+            out = np.zeros_like(Z)
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            out[:] = e / e.sum(axis=0, keepdims=True)
+            return out
+    """, "int-buffer"),
+    B("softmax-row-max-shift", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True)
+    """, "global-max"),
+    B("softmax-computes-in-float32", "softmax", "activations", """
+        def softmax(Z):
+            Z = Z.astype(np.float32)
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True)
+    """, "dtype"),
+    B("softmax-clips-logits", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(np.clip(Z, -500, 500))
+            return e / e.sum(axis=0, keepdims=True)
+    """, "clip-logits"),
+    # loss ---------------------------------------------------------------------------
+    B("one-hot-ignores-num-classes", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            return np.eye(10)[:, labels]
+    """, "num-classes-ignored"),
+    B("one-hot-flat-index-in-label-dtype", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            m = len(labels)
+            Y = np.zeros(num_classes * m)
+            Y[labels * m + np.arange(m)] = 1.0
+            return Y.reshape(num_classes, m)
+    """, "index-overflow"),
+    B("one-hot-in-the-labels-dtype", "loss", "losses", """
+        def one_hot(labels, num_classes=10):
+            Y = np.zeros((num_classes, len(labels)), dtype=labels.dtype)
+            Y[labels, np.arange(len(labels))] = 1
+            return Y
+    """, "dtype"),
+    B("cross-entropy-log-plus-eps", "loss", "losses", """
+        def cross_entropy(A, Y):
+            return float(-np.sum(Y * np.log(A + 1e-8)) / A.shape[1])
+    """, "log-eps"),
+    B("cross-entropy-keras-clip", "loss", "losses", """
+        def cross_entropy(A, Y):
+            A = np.clip(A, 1e-7, 1 - 1e-7)
+            return float(-np.sum(Y * np.log(A)) / A.shape[1])
+    """, "log-eps"),
+    B("cross-entropy-keepdims", "loss", "losses", """
+        def cross_entropy(A, Y):
+            picked = np.where(Y > 0, A, 1.0)
+            return -np.sum(Y * np.log(picked), keepdims=True) / A.shape[1]
+    """, "extra-dimension"),
+    B("softmax-ce-backward-rows-not-entries", "loss", "losses", """
+        def softmax_cross_entropy_backward(A, Y):
+            dZ = A.copy()
+            dZ[np.argmax(Y, axis=0)] -= 1
+            return dZ
+    """, None),
+    # init ---------------------------------------------------------------------------
+    B("he-integer-division", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.normal(0.0, np.sqrt(2 // n_in), size=(n_out, n_in))
+    """, "zero-init"),
+    B("he-float32-to-save-memory", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in)).astype(np.float32)
+    """, "dtype"),
+    B("he-fan-sum", "init", "initialization", """
+        def he_normal(n_out, n_in, rng):
+            return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
+    """, "wrong-distribution"),
+    B("glorot-operator-precedence", "init", "initialization", """
+        def glorot_uniform(n_out, n_in, rng):
+            a = np.sqrt(6 / n_in + n_out)
+            return rng.uniform(-a, a, size=(n_out, n_in))
+    """, "wrong-distribution"),
+    B("glorot-normal-instead", "init", "initialization", """
+        def glorot_uniform(n_out, n_in, rng):
+            return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
+    """, "wrong-distribution"),
+    B("init-ten-outputs-hardcoded", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            return {"W1": he_normal(n_hidden, n_in, rng), "b1": np.zeros((n_hidden, 1)),
+                    "W2": he_normal(10, n_hidden, rng), "b2": np.zeros((10, 1))}
+    """, "hardcoded-size"),
+    B("init-integer-biases", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            return {"W1": he_normal(n_hidden, n_in, rng), "b1": np.zeros((n_hidden, 1), dtype=int),
+                    "W2": he_normal(n_out, n_hidden, rng), "b2": np.zeros((n_out, 1), dtype=int)}
+    """, "dtype"),
+    B("init-w2-scaled-by-n-in", "init", "initialization", """
+        def init_params(rng, n_in=784, n_hidden=10, n_out=10):
+            scale = np.sqrt(2.0 / n_in)
+            return {"W1": rng.normal(0, scale, (n_hidden, n_in)), "b1": np.zeros((n_hidden, 1)),
+                    "W2": rng.normal(0, scale, (n_out, n_hidden)), "b2": np.zeros((n_out, 1))}
+    """, "wrong-distribution"),
+    # linear -------------------------------------------------------------------------
+    B("linear-forward-bias-transposed", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            return W @ A_prev + b.T
+    """, "bias-row"),
+    B("linear-forward-adds-bias-in-place", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            Z = W @ A_prev
+            Z += b
+            return Z
+    """, "int-buffer"),
+    B("linear-backward-m-from-dZ-rows", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = dZ.shape[0]
+            return dZ @ A_prev.T / m, np.sum(dZ, axis=1, keepdims=True) / m, W.T @ dZ
+    """, "m-wrong-axis"),
+    B("linear-backward-m-from-A-prev-rows", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[0]
+            return dZ @ A_prev.T / m, np.sum(dZ, axis=1, keepdims=True) / m, W.T @ dZ
+    """, "m-wrong-axis"),
+    B("linear-backward-returns-dA-before-db", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            return dZ @ A_prev.T / m, W.T @ dZ, np.sum(dZ, axis=1, keepdims=True) / m
+    """, "tuple-order"),
+    # gradcheck ----------------------------------------------------------------------
+    B("numgrad-flat-view", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            flat = x.reshape(-1)
+            grad = np.zeros(flat.size)
+            for i in range(flat.size):
+                saved = flat[i]
+                flat[i] = saved + h
+                fp = f(x)
+                flat[i] = saved - h
+                fm = f(x)
+                flat[i] = saved
+                grad[i] = (fp - fm) / (2 * h)
+            return grad.reshape(x.shape)
+    """, "copies-x"),
+    B("numgrad-ravel", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            flat_x, flat_g = x.ravel(), grad.ravel()
+            for i in range(flat_x.size):
+                old = flat_x[i]
+                flat_x[i] = old + h
+                up = f(x)
+                flat_x[i] = old - h
+                down = f(x)
+                flat_x[i] = old
+                flat_g[i] = (up - down) / (2 * h)
+            return grad
+    """, "copies-x"),
+    B("numgrad-ignores-h", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            eps = 1e-5
+            grad = np.zeros_like(x, dtype=float)
+            for i in np.ndindex(x.shape):
+                old = x[i]
+                x[i] = old + eps
+                fp = f(x)
+                x[i] = old - eps
+                fm = f(x)
+                x[i] = old
+                grad[i] = (fp - fm) / (2 * eps)
+            return grad
+    """, "ignores-argument"),
+    B("numgrad-float32-result", "gradcheck", "gradcheck", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape, dtype=np.float32)
+            for i in np.ndindex(x.shape):
+                old = x[i]
+                x[i] = old + h
+                fp = f(x)
+                x[i] = old - h
+                fm = f(x)
+                x[i] = old
+                grad[i] = (fp - fm) / (2 * h)
+            return grad
+    """, "dtype"),
+    B("relative-error-eps-in-denominator", "gradcheck", "gradcheck", """
+        def relative_error(a, b):
+            return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b) + 1e-8))
+    """, "eps-in-ratio"),
+    B("relative-error-l1", "gradcheck", "gradcheck", """
+        def relative_error(a, b):
+            den = np.abs(a).sum() + np.abs(b).sum()
+            return 0.0 if den == 0 else float(np.abs(a - b).sum() / den)
+    """, "relative-error-formula"),
+    B("relative-error-max-norm", "gradcheck", "gradcheck", """
+        def relative_error(a, b):
+            den = max(np.linalg.norm(a), np.linalg.norm(b))
+            return 0.0 if den == 0 else float(np.linalg.norm(a - b) / den)
+    """, "relative-error-formula"),
+    # forward ------------------------------------------------------------------------
+    B("forward-inline-softmax-without-shift", "forward", "network", """
+        def forward(params, X):
+            Z1 = params["W1"] @ X + params["b1"]
+            A1 = np.maximum(Z1, 0)
+            Z2 = params["W2"] @ A1 + params["b2"]
+            e = np.exp(Z2)
+            A2 = e / e.sum(axis=0, keepdims=True)
+            return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    """, "overflow"),
+    B("forward-returns-cache-first", "forward", "network", """
+        def forward(params, X):
+            Z1 = linear_forward(params["W1"], X, params["b1"])
+            A1 = relu(Z1)
+            Z2 = linear_forward(params["W2"], A1, params["b2"])
+            A2 = softmax(Z2)
+            return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}, A2
+    """, "tuple-order"),
+    B("forward-module-level-cache", "forward", "network", """
+        _CACHE = {}
+
+        def forward(params, X):
+            _CACHE["Z1"] = linear_forward(params["W1"], X, params["b1"])
+            _CACHE["A1"] = relu(_CACHE["Z1"])
+            _CACHE["Z2"] = linear_forward(params["W2"], _CACHE["A1"], params["b2"])
+            _CACHE["A2"] = softmax(_CACHE["Z2"])
+            return _CACHE["A2"], _CACHE
+    """, "shared-state"),
+    B("predict-one-hot", "forward", "network", """
+        def predict(params, X):
+            A2, _ = forward(params, X)
+            return (A2 == A2.max(axis=0, keepdims=True)).astype(int)
+    """, "one-hot-predictions"),
+    B("predict-memoised-by-shape", "forward", "network", """
+        _PREDICTIONS = {}
+
+        def predict(params, X):
+            if X.shape not in _PREDICTIONS:
+                _PREDICTIONS[X.shape] = np.argmax(forward(params, X)[0], axis=0)
+            return _PREDICTIONS[X.shape]
+    """, "shared-state"),
+    B("accuracy-percent", "forward", "network", """
+        def accuracy(predictions, labels):
+            return 100.0 * np.mean(predictions == labels)
+    """, "percent"),
+    B("accuracy-integer-division", "forward", "network", """
+        def accuracy(predictions, labels):
+            return np.sum(predictions == labels) // len(labels)
+    """, "int-division"),
+    # backward -----------------------------------------------------------------------
+    B("backward-m-from-Y-rows", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = Y.shape[0]
+            dZ2 = cache["A2"] - Y
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "m-wrong-axis"),
+    B("backward-subtracts-Y-from-the-cache", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = cache["A2"]
+            dZ2 -= Y
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+                    "dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "mutates-input"),
+    B("backward-in-float32", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = (cache["A2"] - Y).astype(np.float32)
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": (dZ1 @ X.T / m).astype(np.float32), "db1": dZ1.sum(axis=1, keepdims=True).astype(np.float32) / m,
+                    "dW2": (dZ2 @ cache["A1"].T / m).astype(np.float32), "db2": dZ2.sum(axis=1, keepdims=True) / m}
+    """, "dtype"),
+    # train --------------------------------------------------------------------------
+    B("train-alpha-hardcoded", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            params = init_params(rng, X.shape[0], n_hidden, 10)
+            Y = one_hot(labels, 10)
+            losses = []
+            for _ in range(iterations):
+                A2, cache = forward(params, X)
+                losses.append(cross_entropy(A2, Y))
+                params = update(params, backward(params, cache, X, Y), 0.5)
+            return params, losses
+    """, "alpha-not-followed"),
+    B("train-skips-the-last-update", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            params = init_params(rng, X.shape[0], n_hidden, 10)
+            Y = one_hot(labels, 10)
+            losses = []
+            for i in range(iterations):
+                A2, cache = forward(params, X)
+                losses.append(cross_entropy(A2, Y))
+                if i < iterations - 1:
+                    params = update(params, backward(params, cache, X, Y), alpha)
+            return params, losses
+    """, "off-by-one"),
+    B("train-decays-alpha", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
+            params = init_params(rng, X.shape[0], n_hidden, 10)
+            Y = one_hot(labels, 10)
+            losses = []
+            for i in range(iterations):
+                A2, cache = forward(params, X)
+                losses.append(cross_entropy(A2, Y))
+                params = update(params, backward(params, cache, X, Y), alpha * 0.99 ** i)
+            return params, losses
+    """, "alpha-not-followed"),
+    B("train-mutable-default-losses", "train", "network", """
+        def train(X, labels, *, alpha, iterations, rng, n_hidden=10, losses=[]):
+            params = init_params(rng, X.shape[0], n_hidden, 10)
+            Y = one_hot(labels, 10)
+            for _ in range(iterations):
+                A2, cache = forward(params, X)
+                losses.append(cross_entropy(A2, Y))
+                params = update(params, backward(params, cache, X, Y), alpha)
+            return params, losses
+    """, "shared-state"),
+    B("update-remembers-velocity", "train", "network", """
+        _VELOCITY = {}
+
+        def update(params, grads, alpha):
+            for key in ("W1", "b1", "W2", "b2"):
+                v = 0.9 * _VELOCITY.get(key, 0.0) + alpha * grads["d" + key]
+                _VELOCITY[key] = v
+                params[key] = params[key] - v
+            return params
+    """, "shared-state"),
+]
+
+BUGS = BUGS_ROUND_1 + BUGS_ROUND_2
