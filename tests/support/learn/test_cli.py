@@ -22,7 +22,7 @@ def test_status_reports_progress_and_the_next_kata(env, student):
     assert "1/9 katas done" in proc.stdout
     assert "✓ 1. relu" in proc.stdout and "· 2. softmax" in proc.stdout
     assert "Next: softmax" in proc.stdout and "activations.py" in proc.stdout
-    assert nn_kata(env=env, *["--impl", student]).stdout == proc.stdout  # status is the default, and cached
+    assert nn_kata("--impl", student, env=env).stdout == proc.stdout  # status is the default, and cached
 
 
 def test_status_reuses_results_of_unchanged_katas(student, tmp_path, monkeypatch):

@@ -87,17 +87,17 @@ def test_the_timeout_given_before_the_command_stops_a_loop(env, student):
 
 
 def test_hint_watch_reset_and_restore_use_the_implementation_given_before(env, student):
-    for where in ("before", "after"):
-        def run(command, *rest):
-            options = ["--impl", student]
-            argv = [*options, command, *rest] if where == "before" else [command, *rest, *options]
-            return nn_kata(*argv, env=env)
+    def run(where, command, *rest):
+        options = ["--impl", student]
+        return nn_kata(*([*options, command, *rest] if where == "before" else [command, *rest, *options]), env=env)
 
-        assert "Hints for kata softmax" in run("hint").stdout, where  # relu is done in the student's copy
-        watch = run("watch", "--poll", "--max-checks", "1")
+    for where in ("before", "after"):
+
+        assert "Hints for kata softmax" in run(where, "hint").stdout, where  # relu is done in the student's copy
+        watch = run(where, "watch", "--poll", "--max-checks", "1")
         assert watch.returncode == 1 and "checking softmax" in watch.stdout, where
-        assert "saved as" in run("reset", "relu").stdout and "TODO(kata relu)" in (student / "activations.py").read_text()
-        assert run("restore", "relu").returncode == 0
+        assert "saved as" in run(where, "reset", "relu").stdout and "TODO(kata relu)" in (student / "activations.py").read_text()
+        assert run(where, "restore", "relu").returncode == 0
         assert "np.maximum(0, Z)" in (student / "activations.py").read_text(), where
 
 
