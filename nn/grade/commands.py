@@ -130,14 +130,17 @@ def cmd_grade(args) -> int:
     return status
 
 
-def _collect(root: Path):
+def _collect(root: Path, outputs: tuple = ()):
     """The submissions in a class directory, by student; the entries that are not graded, and why."""
     from .unpack import KINDS, SKIPPED_DIRS, SUPPORTED, content_kind, name_kind, student_name
 
     by_student: dict[str, list[Path]] = {}
     ignored: list[tuple[Path, str]] = []
+    outputs = {Path(o).resolve() for o in outputs}
     for p in sorted(root.iterdir()):
-        if p.name.startswith(".") or p.name in SKIPPED_DIRS:
+        if p.resolve() in outputs:
+            ignored.append((p, "this run's own output"))
+        elif p.name.startswith(".") or p.name in SKIPPED_DIRS:
             ignored.append((p, "hidden, or macOS metadata"))
         elif p.is_dir() or (p.is_file() and name_kind(p.name)):
             by_student.setdefault(student_name(p).casefold(), []).append(p)
@@ -172,12 +175,12 @@ def cmd_grade_all(args) -> int:
     if not root.is_dir():
         raise UsageError(f"{root}: no such directory")
     kwargs = _grading_kwargs(args)  # a bad points file is said before anything else
-    submissions, clashes, ignored = _collect(root)
+    out = Path(args.out or root.parent / f"{root.name}-grades")
+    csv_path = Path(args.csv or out / "grades.csv")
+    submissions, clashes, ignored = _collect(root, (out, csv_path))
     if not submissions and not clashes:
         raise UsageError(f"{root} holds no submissions (one directory or archive per student: {unpack.SUPPORTED})")
-    out = Path(args.out or root.parent / f"{root.name}-grades")
     out.mkdir(parents=True, exist_ok=True)
-    csv_path = Path(args.csv or out / "grades.csv")
     _check_writable("--csv", str(csv_path))
     suite = suite_digest() + json.dumps(kwargs["points"], sort_keys=True)
     graded: dict[str, Report] = {}

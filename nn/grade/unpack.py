@@ -382,7 +382,8 @@ def prepare(submission: Path, scratch: Path) -> Path:
 
 def submission_digest(submission: Path) -> str:
     h = hashlib.sha256()
-    paths = [submission] if submission.is_file() else sorted(p for p in submission.rglob("*.py") if p.is_file())
+    paths = [submission] if submission.is_file() else sorted(
+        p for p in submission.rglob("*.py") if p.is_file() and not p.is_symlink())
     for p in paths:
         h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode(errors="surrogateescape"))
         h.update(p.read_bytes())

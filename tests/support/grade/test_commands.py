@@ -298,6 +298,16 @@ def test_same_student_in_different_case_is_refused_too(tmp_path, fake, capsys):
     assert sorted(gradebook(tmp_path / "g.csv")) == ["eve"]
 
 
+def test_the_run_own_output_inside_the_class_directory_is_not_a_submission(tmp_path, fake, capsys):
+    root = tmp_path / "class"
+    copy_modules(SOLUTIONS, root / "eve")
+    args = ["grade-all", root, "--out", root / "grades", "--csv", root / "grades.csv"]
+    run(args, capsys)
+    code, out, err = run([*args, "--force"], capsys)
+    assert code == 0 and "not graded: grades: this run's own output" in out
+    assert sorted(gradebook(root / "grades.csv")) == ["eve"]
+
+
 def test_a_directory_with_nothing_to_grade_is_a_usage_error(tmp_path, fake, capsys):
     (tmp_path / "class").mkdir()
     (tmp_path / "class" / "notes.txt").write_text("x")
