@@ -231,7 +231,7 @@ def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
                 f = tf.extractfile(m)
                 data = bytearray()
                 keep = name.endswith(".py")
-                for piece in iter(lambda: f.read(CHUNK), b""):
+                for piece in iter(lambda f=f: f.read(CHUNK), b""):
                     if keep:
                         data += piece
                 yield name, False, bytes(data) if keep else None

@@ -100,14 +100,14 @@ def test_grade_names_the_student_with_the_dots_kept(tmp_path, fake, capsys):
     code, out, _ = run(["grade", archive, "--json", tmp_path / "r.json"], capsys)
     assert code == 0 and out.startswith("jean.dupont: 100 / 100")
     assert json.loads((tmp_path / "r.json").read_text())["student"] == "jean.dupont"
-    student, graded, files = fake.calls[0]
+    student, _, files = fake.calls[0]
     assert student == "jean.dupont" and files == sorted(f"{m}.py" for m in manifest.MODULES)
 
 
 def test_grade_dot_is_the_directory_real_name(tmp_path, fake, capsys, monkeypatch):
     sub = copy_modules(SOLUTIONS, tmp_path / "ada.lovelace")
     monkeypatch.chdir(sub)
-    code, out, _ = run(["grade", ".", "--json", tmp_path / "r.json"], capsys)
+    code, _, _ = run(["grade", ".", "--json", tmp_path / "r.json"], capsys)
     assert code == 0 and json.loads((tmp_path / "r.json").read_text())["student"] == "ada.lovelace"
     assert fake.calls[0][0] == "ada.lovelace"
 
@@ -142,7 +142,7 @@ def test_a_lone_surrogate_cannot_keep_grade_from_writing_its_reports(tmp_path, f
 
 def test_grade_writes_a_report_even_when_the_grader_crashes(tmp_path, fake, capsys):
     sub = copy_modules(SOLUTIONS, tmp_path / "crash")
-    code, out, err = run(["grade", sub, "--format", "gradescope", "--out", tmp_path / "results.json"], capsys)
+    code, _, err = run(["grade", sub, "--format", "gradescope", "--out", tmp_path / "results.json"], capsys)
     doc = json.loads((tmp_path / "results.json").read_text())
     assert code == 1 and doc["score"] == 0 and "the grader failed on this submission" in doc["output"]
     assert "RuntimeError: the grader broke on crash" in err
@@ -166,7 +166,7 @@ def test_a_refused_archive_gets_a_report_with_the_reason(tmp_path, fake, capsys)
 ])
 def test_grade_output_options_are_checked_before_grading(tmp_path, fake, capsys, monkeypatch, argv, says):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(["grade", SOLUTIONS, *argv], capsys)
+    code, _, err = run(["grade", SOLUTIONS, *argv], capsys)
     assert code == 2 and says in err and fake.calls == []
     assert not (tmp_path / "results.json").exists()
 
@@ -284,7 +284,7 @@ def test_a_crash_while_writing_one_report_still_writes_the_gradebook(tmp_path, k
     out = tmp_path / "g"
     out.mkdir()
     (out / "ada.json").mkdir()  # ada's report cannot be written: a directory is in the way
-    code, _, _ = run(["grade-all", klass, "--out", out, "--csv", tmp_path / "g.csv"], capsys)
+    run(["grade-all", klass, "--out", out, "--csv", tmp_path / "g.csv"], capsys)
     assert gradebook(tmp_path / "g.csv")["ada"][-2] == "100"
 
 
@@ -303,7 +303,7 @@ def test_the_run_own_output_inside_the_class_directory_is_not_a_submission(tmp_p
     copy_modules(SOLUTIONS, root / "eve")
     args = ["grade-all", root, "--out", root / "grades", "--csv", root / "grades.csv"]
     run(args, capsys)
-    code, out, err = run([*args, "--force"], capsys)
+    code, out, _ = run([*args, "--force"], capsys)
     assert code == 0 and "not graded: grades: this run's own output" in out
     assert sorted(gradebook(root / "grades.csv")) == ["eve"]
 
