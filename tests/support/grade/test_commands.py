@@ -223,6 +223,7 @@ def klass(tmp_path):
     from tests.support.grade.test_unpack import bz2_bomb
 
     (root / "carl.tar.gz").write_bytes(bz2_bomb(200_000))
+    (root / "fay.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 2)  # corrupt
     (root / "dan.rar").write_bytes(b"Rar!\x1a\x07\x00" + bytes(100))
     (root / "notes.txt").write_text("collected on Monday")
     (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
@@ -235,13 +236,15 @@ def test_grade_all_one_crash_costs_one_submission_and_everything_is_accounted_fo
     code, stdout, stderr = run(["grade-all", klass, "--jobs", "2", "--out", out, "--csv", book], capsys)
     assert code == 1  # the crash and bob want the instructor's attention; the gradebook is there
     rows = gradebook(book)
-    assert sorted(rows) == ["ada", "carl", "crash", "jean.dupont", "odd", "xia", "yan", "zoe"]
+    assert sorted(rows) == ["ada", "carl", "crash", "fay", "jean.dupont", "odd", "xia", "yan", "zoe"]
     for student in ("ada", "jean.dupont", "xia", "yan", "zoe"):
         assert rows[student][-2:] == ["100", "100"], (student, rows[student])
     assert rows["crash"][-2] == "0" and rows["carl"][-2] == "0" and rows["odd"][-2] == "0"
     crash = json.loads((out / "crash.json").read_text())
     assert "the grader failed on this submission (RuntimeError: the grader broke on crash)" in crash["notes"][0]
     assert "its content is a bzip2 stream: refused" in json.loads((out / "carl.json").read_text())["notes"][0]
+    assert "fay.zip: cannot be unpacked as a zip archive" in json.loads((out / "fay.json").read_text())["notes"][0]
+    assert rows["fay"][-2] == "0"
     assert "bob/ and bob.zip are one student, 'bob': none of them is graded" in stderr
     assert "not graded: crash" in stderr
     for name, why in [("notes.txt", "not an archive"), ("dan.rar", "a RAR archive"), (".DS_Store", "hidden"),
@@ -251,7 +254,7 @@ def test_grade_all_one_crash_costs_one_submission_and_everything_is_accounted_fo
     # a rerun keeps the graded ones, grades the crashed one again
     fake.calls.clear()
     code, stdout, _ = run(["grade-all", klass, "--jobs", "2", "--out", out, "--csv", book], capsys)
-    assert "1 to grade, 7 unchanged" in stdout and [c[0] for c in fake.calls] == ["crash"]
+    assert "1 to grade, 8 unchanged" in stdout and [c[0] for c in fake.calls] == ["crash"]
 
 
 @pytest.mark.parametrize("where", ["prepare", "digest", "engine"])
