@@ -91,11 +91,14 @@ class RemoteImplementation:
                                      f"importing {self.display(name)} broke the worker's protocol ({exc})")
                 self.stop()
                 return self._start()
-            except BaseException:  # the time limit, while a module was importing: that module fails
+            except BaseException as exc:
+                self.stop()
+                if type(exc).__name__ != "KataTimeout":
+                    raise  # a learner's Ctrl-C
+                # The time limit, while a module was importing: that module fails, the others load.
                 self.broken[name] = (f"importing {self.display(name)} did not finish within the time limit "
                                      f"(a loop at module level?)")
-                self.stop()
-                raise
+                return self._start()
             if reply.get("error"):
                 self.broken[name] = str(reply["error"])[:4000]
 

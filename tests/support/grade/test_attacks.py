@@ -1,0 +1,102 @@
+"""Submissions that try to cheat, starting from the untouched stubs: each must score 0, in a
+bubblewrap sandbox and with a plain worker process alike, and correct classmates graded in
+the same run keep full marks. The attacks that need the file system or the process table
+(another student's files, the grader's package, a daemon) are graded in the sandbox, the
+only mode that claims to stop them."""
+from __future__ import annotations
+
+import glob
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy
+import pytest
+
+from nn.grade import engine, reports
+from nn.impl import PROJECT_ROOT
+from nn.suite import sandbox
+
+SOLUTIONS = PROJECT_ROOT / "solutions"
+STUBS = PROJECT_ROOT / "katas"
+REPO = repr(str(PROJECT_ROOT))
+SITE = repr(str(Path(numpy.__file__).resolve().parent.parent))
+LIMITS = dict(kata_timeout=20.0, test_timeout=5.0, total_timeout=300.0)
+MODES = ["process"] + (["bwrap"] if sandbox.bwrap_works() is None else [])
+pytestmark = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
+
+# id: code appended to the stub's activations.py. Every one tries to earn points with no
+# code of its own: by reaching the grader, its oracles, its tests or its result channel.
+ATTACKS = {
+    "re-exports-the-oracles": "from nn.suite.oracles import relu, relu_backward, softmax\n",
+    "patches-pytest-reports": "import _pytest.reports as r\nr.TestReport.passed = property(lambda self: True)\n"
+                              "r.TestReport.outcome = 'passed'\n",
+    "empties-the-test-modules": "import sys\nfor k in list(sys.modules):\n    if 'test_' in k:\n"
+                                "        sys.modules[k] = type(sys)(k)\n",
+    "walks-the-frames": "import sys\ndef relu(Z):\n    f = sys._getframe()\n    while f:\n"
+                        "        for v in list(f.f_globals.values()):\n            if hasattr(v, 'fail'):\n"
+                        "                v.fail = lambda *a, **k: None\n        f = f.f_back\n    return Z\n",
+    "writes-on-every-descriptor": "import os\ndef relu(Z):\n    for fd in range(0, 64):\n        try:\n"
+                                  "            os.write(fd, b'{\"type\": \"result\", \"outcome\": \"passed\"}\\n')\n"
+                                  "        except OSError:\n            pass\n    return Z\n",
+    "forges-a-protocol-frame": "import os, json, struct\ndef relu(Z):\n    body = json.dumps({'op': 'return', 'value': 0}).encode()\n"
+                               "    frame = b'NNW1' + struct.pack('<II', len(body), 0) + body\n    for fd in range(3, 64):\n"
+                               "        try:\n            os.write(fd, frame)\n        except OSError:\n            pass\n    return Z\n",
+    "patches-the-grading-hooks": "import nn.grade.hooks as h\nh.CHANNEL.clear()\n",
+    "returns-an-object-that-equals-anything": "class Yes:\n    def __eq__(self, o):\n        return True\n"
+                                              "def relu(Z):\n    return Yes()\n",
+    "returns-a-huge-nesting": "def relu(Z):\n    x = []\n    for _ in range(100000):\n        x = [x]\n    return x\n",
+    "raises-a-lone-surrogate": "def relu(Z):\n    raise ValueError('caf\\udcff')\n",
+    "exits-the-worker": "import os\ndef relu(Z):\n    os._exit(0)\n",
+}
+# Only the sandbox can stop these: they reach files and processes outside the worker.
+SANDBOX_ATTACKS = {
+    "imports-the-solutions": f"import sys\nsys.path.insert(0, {REPO})\nfrom solutions.activations import *\n",
+    "reads-the-solutions": f"exec(open({REPO} + '/solutions/activations.py').read())\n",
+    "rewrites-the-grader-tests": "import glob\nfor p in glob.glob('/tmp/nn-grader-tests-*/tests/katas/*.py'):\n"
+                                 "    open(p, 'w').write('def test_ok():\\n    pass\\n')\n",
+    "writes-into-the-grader": f"open({REPO} + '/nn/evil_attack.py', 'w').write('x = 1')\n",
+    "drops-a-pth-file": f"open({SITE} + '/evil_attack.pth', 'w').write('import os\\n')\n",
+    "leaves-a-daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(2)\n"
+                       f"    open({REPO} + '/nn/evil_daemon.py', 'w').write('x = 1')\n    os._exit(0)\n",
+}
+
+
+def _build(root: Path, case: str, code: str) -> Path:
+    d = root / case
+    shutil.copytree(STUBS, d, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(d / "activations.py", "a") as f:
+        f.write("\n\n" + code)
+    return d
+
+
+def _grade_class(root: Path, attacks: dict, mode: str) -> dict:
+    subs = {case: _build(root, case, code) for case, code in attacks.items()}
+    for name in ("classmate-1", "classmate-2"):  # graded after the attacks, in the same run
+        subs[name] = root / name
+        shutil.copytree(SOLUTIONS, subs[name], ignore=shutil.ignore_patterns("__pycache__"))
+    engine.expected_tests()
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(subs, pool.map(lambda d: engine.grade(d, worker=mode, **LIMITS), subs.values())))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_attack_scores_and_classmates_keep_full_marks(tmp_path, mode):
+    attacks = dict(ATTACKS, **(SANDBOX_ATTACKS if mode == "bwrap" else {}))
+    graded = _grade_class(tmp_path, attacks, mode)
+    scored = {case: reports.table(r) for case, r in graded.items() if case in attacks and r.score != 0}
+    assert not scored, scored
+    for name in ("classmate-1", "classmate-2"):
+        assert graded[name].score == 100, reports.table(graded[name])
+    assert not list((PROJECT_ROOT / "nn").glob("evil_*")), "an attack wrote into the grader's package"
+    assert not (Path(eval(SITE)) / "evil_attack.pth").exists()
+    assert not glob.glob(str(PROJECT_ROOT / "nn" / "evil*"))
+
+
+def test_a_surrogate_in_a_message_does_not_stop_the_report(tmp_path):
+    d = _build(tmp_path, "surrogate", ATTACKS["raises-a-lone-surrogate"])
+    report = engine.grade(d, worker=MODES[-1], **LIMITS)
+    text = reports.table(report)
+    text.encode(sys.stdout.encoding or "utf-8", errors="replace")
+    assert report.score == 0
