@@ -1,7 +1,7 @@
 """nn-katas support package, grouped by role:
 
 - ``nn.suite``: what the kata tests stand on (plugin, assertions, oracles, strategies).
-- ``nn.learn``: the learner's loop (status, check, hint, watch, reset, list).
+- ``nn.learn``: the learner's loop (status, check, hint, watch, reset, restore, list).
 - ``nn.train``: data, training, recipes and plots.
 - ``nn.grade``: grading, archives, reports, exports and autograders.
 

@@ -1,4 +1,4 @@
-"""The learner's loop: status, check, hint, watch, reset and list, the runner that checks
+"""The learner's loop: status, check, hint, watch, reset, restore and list, the runner that checks
 katas in a separate process, the reports it prints, and the learner's state in .nn-kata/.
 
 Used by ``nn.cli`` and by ``nn.check`` in a notebook. May import ``nn.suite`` and the
