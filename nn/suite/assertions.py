@@ -25,6 +25,28 @@ def fail(message: str, misconception: str | None = None):
     raise KataFailure(message, misconception)
 
 
+def num(x) -> str:
+    """A number as a learner reads it: -0.93, 1e-08, 3, nan; never np.float64(-0.93)."""
+    try:
+        v = np.asarray(x).item()
+    except (ValueError, TypeError):
+        return str(x)
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.10g}"
+    return str(v)
+
+
+def index(i) -> str:
+    """[0, 1] for a NumPy index tuple of np.int64s."""
+    if not isinstance(i, tuple):
+        i = (i,)
+    return "[" + ", ".join(str(int(j)) for j in i) + "]"
+
+
 def describe(x) -> str:
     """A one-line description of a value: shape and dtype for arrays, never the whole array."""
     if x is None:
@@ -34,14 +56,16 @@ def describe(x) -> str:
     if isinstance(x, (tuple, list)) and not all(np.isscalar(v) for v in x):
         return f"{type(x).__name__} of {len(x)}: (" + ", ".join(describe(v) for v in x) + ")"
     if np.isscalar(x) and not isinstance(x, str):
-        return f"{type(x).__name__} {x!r}"
+        return f"{type(x).__name__} {num(x)}"
     try:
         a = np.asarray(x)
     except Exception:
         return type(x).__name__
     if a.dtype == object:
         return type(x).__name__
-    text = f"{a.shape} {a.dtype}" if a.ndim else f"0-d {a.dtype} {a.item()!r}"
+    text = f"{a.shape} {a.dtype}" if a.ndim else f"0-d {a.dtype} {num(a)}"
+    if a.ndim >= 2 and not a.flags.c_contiguous:
+        text += ", Fortran order" if a.flags.f_contiguous else ", a non-contiguous view"
     if a.size and a.ndim and np.issubdtype(a.dtype, np.number):
         with np.errstate(all="ignore"):
             text += f", entries in [{np.nanmin(a):.4g}, {np.nanmax(a):.4g}]" if np.any(np.isfinite(a)) else ", no finite entries"
@@ -58,7 +82,19 @@ def call_text(name: str, **args) -> str:
 def call(fn, *args, **kwargs):
     """Call a learner's function on private copies, so an in-place mistake in it cannot
     change what the test compares against (that mistake has a test of its own)."""
-    return fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    return call_as_is(fn, *copy.deepcopy(args), **copy.deepcopy(kwargs))
+
+
+def call_as_is(fn, *args, **kwargs):
+    """Call a learner's function on the very arrays given (a view keeps its layout), and turn
+    NumPy's refusal to write floats into an integer array into the lesson it carries."""
+    try:
+        return fn(*args, **kwargs)
+    except TypeError as exc:
+        if "Cannot cast ufunc" in str(exc) or "cannot cast" in str(exc).lower():
+            name = getattr(fn, "__name__", "the function")
+            fail(f"{name} raised {type(exc).__name__}: {exc}", "int-buffer")
+        raise
 
 
 def as_array(value, call: str, what: str = "result") -> np.ndarray:
@@ -80,17 +116,10 @@ def _shape_message(call: str, what: str, expected_shape, got) -> str:
 def assert_shape(actual, expected_shape, call: str, what: str = "result", expected=None, alternatives=None) -> np.ndarray:
     a = as_array(actual, call, what)
     if a.shape != tuple(expected_shape):
-        mid = None
         if expected is not None:
             mid = _diagnose.diagnose(a, expected, alternatives=alternatives)
-        elif len(expected_shape) == 2 and a.shape == tuple(expected_shape)[::-1]:
-            mid = "transposed"
-        elif len(expected_shape) == 2 and expected_shape[1] == 1 and a.shape == (expected_shape[0],):
-            mid = "bias-vector"
-        elif a.ndim == 0 and int(np.prod(expected_shape)) > 1:
-            mid = "scalar-sum"
-        elif a.size > int(np.prod(expected_shape)):
-            mid = "silent-broadcast"
+        else:
+            mid = _diagnose.shape_misconception(a.shape, expected_shape)
         fail(_shape_message(call, what, expected_shape, a), mid)
     return a
 
@@ -108,6 +137,7 @@ def assert_close(
     mask=None,
     alternatives=None,
     misconception: str | None = None,
+    wrong_m=(),
 ) -> np.ndarray:
     """Shape first, then values; the message names the worst entry and a likely mistake."""
     expected = np.asarray(expected, dtype=np.float64)
@@ -116,7 +146,8 @@ def assert_close(
     a = as_array(actual, call, what)
     if a.shape != expected.shape:
         fail(_shape_message(call, what, expected.shape, a),
-             misconception or _diagnose.diagnose(a, expected, m=m, k=k, alternatives=alternatives))
+             misconception or _diagnose.diagnose(a, expected, m=m, k=k, alternatives=alternatives, wrong_m=wrong_m))
+    raw = a
     a = a.astype(np.float64)
     with np.errstate(all="ignore"):
         bad = ~np.isclose(a, expected, rtol=rtol, atol=atol)
@@ -127,23 +158,49 @@ def assert_close(
     err = np.where(np.isnan(err), np.inf, err)
     worst = np.unravel_index(int(np.argmax(err)), a.shape) if a.ndim else ()
     where = f" [{', '.join(str(int(i)) for i in worst)}]" if a.ndim else ""
-    mid = misconception or _diagnose.diagnose(a, expected, m=m, k=k, mask=mask, alternatives=alternatives)
+    mid = misconception or _diagnose.diagnose(raw, expected, m=m, k=k, mask=mask, alternatives=alternatives,
+                                               wrong_m=wrong_m)
     message = (
         f"{call} returned wrong values for the {what}\n"
         f"  shape:    {a.shape} (right)\n"
         f"  wrong:    {int(np.sum(bad))} of {a.size} entries (tolerance rtol={rtol:g}, atol={atol:g})\n"
-        f"  worst entry{where}: expected {float(expected[worst]):.10g}, got {float(a[worst]):.10g}"
+        f"  worst entry{where}: expected {num(expected[worst])}, got {num(a[worst])}"
     )
     fail(message, mid)
 
 
-def assert_scalar(value, call: str, what: str = "result") -> float:
+def assert_scalar(value, call: str, what: str = "result", m: int | None = None) -> float:
     """A Python float, a NumPy float or a 0-d array all count as a number."""
     a = as_array(value, call, what)
     if a.ndim != 0:
-        fail(f"{call} should return a single number, got {describe(a)}",
-             "silent-broadcast" if a.size > 1 else None)
+        mid = None
+        if a.size == 1:
+            mid = "extra-dimension"
+        elif m is not None and m > 1 and a.size == m:
+            mid = "per-example"
+        fail(f"{call} should return a single number, got {describe(a)}", mid)
     return float(a)
+
+
+# One tolerance policy for float32 inputs, in every kata: the result is compared with the float64
+# answer for the same (float32) inputs, to about 100 float32 roundings of the largest entry.
+FLOAT32_RTOL = 1e-5
+
+
+def float32_atol(expected) -> float:
+    e = np.asarray(expected, dtype=np.float64)
+    scale = float(np.max(np.abs(e))) if e.size and np.all(np.isfinite(e)) else 1.0
+    return 1e-5 * max(scale, 1.0)
+
+
+def assert_float_dtype(value, call: str, inputs: str, what: str = "result") -> np.ndarray:
+    """float64 inputs (or integers) give a float64 result; float32 inputs a float32 or float64 one."""
+    a = as_array(value, call, what)
+    allowed = (np.float64,) if inputs in ("float64", "integer") else (np.float32, np.float64)
+    if a.dtype.type not in allowed:
+        names = " or ".join(np.dtype(t).name for t in allowed)
+        fail(f"{call} returned the {what} as {a.dtype}; with {inputs} inputs it must be {names}", "dtype")
+    return a
 
 
 def assert_unchanged(before: dict, after: dict, call: str) -> None:
@@ -155,11 +212,18 @@ def assert_unchanged(before: dict, after: dict, call: str) -> None:
             continue
         same = isinstance(new, np.ndarray) and new.shape == old.shape and np.array_equal(new, old, equal_nan=True)
         if not same:
-            fail(f"{call} modified its argument {name}: it must leave its inputs as they were", "mutates-input")
+            detail = ""
+            if isinstance(new, np.ndarray) and new.shape == old.shape:
+                with np.errstate(all="ignore"):
+                    diff = np.where(np.isnan(new) & np.isnan(old), 0.0, np.abs(new.astype(float) - old.astype(float)))
+                diff = np.where(np.isnan(diff), np.inf, diff)
+                i = np.unravel_index(int(np.argmax(diff)), old.shape) if old.ndim else ()
+                detail = f" ({name}{index(i) if old.ndim else ''} was {num(old[i])}, is now {num(new[i])})"
+            fail(f"{call} modified its argument {name}: it must leave its inputs as they were{detail}", "mutates-input")
 
 
 def check_no_mutation(fn, call: str, **args):
     """Call fn(**args) in order and fail if any array argument changed."""
     before = copy.deepcopy(args)
-    fn(*args.values())
+    call_as_is(fn, *args.values())
     assert_unchanged(before, args, call)

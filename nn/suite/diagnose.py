@@ -37,9 +37,9 @@ _TABLE = [
     Misconception("wrong-axis", "normalised or reduced along the wrong axis",
                   "Examples are columns, classes are rows: reduce along axis=0 (over classes) for softmax, argmax and "
                   "the one-hot layout, and along axis=1 (over examples) for biases."),
-    Misconception("global-max", "one max for the whole array",
-                  "Subtracting one max for the whole array is not enough: a column far below it underflows to all "
-                  "zeros and 0/0 gives NaN. Take the max of each column: Z.max(axis=0, keepdims=True)."),
+    Misconception("global-max", "a max not taken per column",
+                  "Subtracting one max for the whole array (or one per row) is not enough: a column far below it "
+                  "underflows to all zeros and 0/0 gives NaN. Take the max of each column: Z.max(axis=0, keepdims=True)."),
     Misconception("factor-m", "off by exactly a factor m",
                   "Off by exactly the batch size m. The 1/m belongs in the loss and in dW and db; dZ2 = A2 - Y and "
                   "dA_prev = W.T @ dZ carry no 1/m."),
@@ -84,9 +84,12 @@ _TABLE = [
                   "x was left changed: after nudging an entry, put back exactly the value it had."),
     Misconception("copies-x", "perturbed a copy of x",
                   "f must see the nudged value. Perturb x itself (x[i] += h), call f, and restore it; a copy does not "
-                  "reach a function that reads x through a closure (like a loss of params['W1'])."),
+                  "reach a function that reads x through a closure (like a loss of params['W1']). x.reshape(-1) and "
+                  "x.ravel() are copies when x is not C-contiguous (a transpose, a slice, Fortran order): index x "
+                  "itself with np.ndindex or x.flat."),
     Misconception("dtype", "wrong dtype",
-                  "The values are right but the dtype is not: one-hot targets are floats, predictions are integers."),
+                  "The result has the wrong dtype. float64 in gives float64 out (a float32 result loses half the digits); "
+                  "one-hot targets and parameters are float64, predictions are integers."),
     Misconception("missing-update", "a parameter was not updated",
                   "Every parameter takes a step: W1, b1, W2 and b2, each with its own gradient."),
     Misconception("max-vs-maximum", "np.max where np.maximum belongs",
@@ -121,6 +124,67 @@ _TABLE = [
     Misconception("shape-error", "arrays whose shapes do not fit",
                   "NumPy refused to combine two arrays. Write each operand's shape next to the line: (n, m) @ (m, k) "
                   "needs the inner sizes to agree, and a missing or extra .T is the usual cause."),
+    Misconception("argument-order", "parameters in another order than the docstring's",
+                  "The result is what the right formula gives with two arguments swapped. The docstring's order is the "
+                  "contract (the training code calls these functions positionally): relu_backward(dA, Z), "
+                  "linear_backward(dZ, A_prev, W), update(params, grads, alpha)."),
+    Misconception("int-buffer", "the result written into an integer array",
+                  "An integer input gave truncated values: the result went into an array that took the input's integer "
+                  "dtype (np.zeros_like(Z), np.empty_like, or an in-place += on an integer array). Build the result "
+                  "from the computation itself, or allocate it as float."),
+    Misconception("num-classes-ignored", "num_classes ignored",
+                  "The number of rows is always 10: num_classes is an argument, use it (np.zeros((num_classes, m)))."),
+    Misconception("index-overflow", "index arithmetic in a small integer dtype",
+                  "Labels stored as uint8 or uint16 (as MNIST stores them) overflow when you compute with them: "
+                  "labels * m wraps around. Index with the labels directly (Y[labels, np.arange(m)] = 1), or convert "
+                  "them first with labels.astype(np.intp)."),
+    Misconception("log-eps", "a floor added inside the log",
+                  "log(A + eps) or clip(A, eps, 1 - eps) changes the loss wherever the true class has a small "
+                  "probability, and makes a certain, right answer cost more than 0. Take the log only where Y is 1."),
+    Misconception("bias-row", "the bias added as a row",
+                  "The bias was added along a row instead of down the columns: b.T, b.ravel() or a (n,) vector broadcast "
+                  "to (1, n). b is a (n, 1) column: W @ A_prev + b adds b[i] to every entry of row i."),
+    Misconception("m-wrong-axis", "m read from the wrong axis",
+                  "The average is over the wrong count: m is the number of examples, the number of columns "
+                  "(X.shape[1], dZ.shape[1]), not the number of rows."),
+    Misconception("tuple-order", "the results returned in another order",
+                  "The values are right but come back in another order than the docstring's: forward returns "
+                  "(A2, cache), linear_backward returns (dW, db, dA_prev), train returns (params, losses)."),
+    Misconception("ignores-argument", "an argument's value is not used",
+                  "The result does not follow an argument: a constant or a default is used in its place. Use the "
+                  "value passed in (h in numerical_gradient, for instance)."),
+    Misconception("eps-in-ratio", "a constant added to the denominator",
+                  "norm(a - b) / (norm(a) + norm(b) + eps) is wrong for small gradients, exactly where a checker "
+                  "matters. Return 0.0 when both norms are 0, and the plain ratio otherwise."),
+    Misconception("zero-over-zero", "0 / 0 not guarded",
+                  "When a and b are both zero the ratio is 0 / 0, which NumPy turns into NaN with a warning. Test the "
+                  "denominator first and return 0.0."),
+    Misconception("one-hot-predictions", "one-hot predictions",
+                  "predict returns one class index per example, shape (m,): np.argmax(A2, axis=0), not a one-hot "
+                  "(k, m) matrix of the winners."),
+    Misconception("shared-state", "state kept between calls",
+                  "A second call was affected by the first: a module-level dict, a cache, a mutable default argument "
+                  "(losses=[]) or a remembered velocity. These functions depend on their arguments only: build every "
+                  "result afresh inside the call."),
+    Misconception("percent", "a percentage instead of a fraction",
+                  "accuracy is a fraction in [0, 1], not a percentage: do not multiply by 100."),
+    Misconception("int-division", "integer division",
+                  "// rounds down to a whole number: 3 // 4 is 0. Divide with / to get a fraction."),
+    Misconception("alpha-not-followed", "the step size is not alpha at every step",
+                  "Every iteration steps with exactly the alpha passed in: no constant of your own, no decay, no "
+                  "extra 1/m."),
+    Misconception("off-by-one", "one iteration too few or too many",
+                  "train makes exactly `iterations` updates, and records the loss of the forward pass before each one: "
+                  "the returned parameters come after the last update."),
+    Misconception("clip-logits", "logits clipped",
+                  "Clipping the logits avoids overflow but changes the answer whenever a logit is clipped. Subtract "
+                  "each column's max instead: that changes nothing and nothing overflows."),
+    Misconception("hardcoded-size", "a size written as a number",
+                  "A size came out as the seed's 10 (or 784) where the arguments ask for another: use n_in, "
+                  "n_hidden, n_out and num_classes, never the numbers."),
+    Misconception("per-example", "one value per example instead of their mean",
+                  "A vector with one entry per example came back where a single number belongs: take the mean over "
+                  "the m examples."),
     Misconception("loss-not-decreasing", "the loss does not go down",
                   "Training did not lower the loss: check that update subtracts alpha * gradient and that the "
                   "updated parameters are used in the next iteration."),
@@ -144,15 +208,47 @@ def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None) -> str | None:
+SEED_SIZES = (10, 784)
+
+
+def is_broadcast_shape(a_shape, e_shape) -> bool:
+    """True when a_shape is what broadcasting gives from a (L,) against a (L, 1) where e_shape holds L
+    values in one line: (L, L). Any other shape that is merely bigger is not a broadcast."""
+    a_shape, e_shape = tuple(a_shape), tuple(e_shape)
+    size = int(np.prod(e_shape)) if e_shape else 1
+    return (len(a_shape) == 2 and a_shape[0] == a_shape[1] == size and size > 1
+            and max(e_shape, default=1) == size and a_shape != e_shape)
+
+
+def shape_misconception(a_shape, e_shape) -> str | None:
+    """What a wrong shape alone says, when it says something for certain."""
+    a_shape, e_shape = tuple(a_shape), tuple(e_shape)
+    if len(e_shape) == 2 and e_shape[1] == 1 and a_shape == (e_shape[0],):
+        return "bias-vector"
+    if len(e_shape) == 2 and e_shape[1] == 1 and e_shape[0] > 1 and a_shape == (1, e_shape[0]):
+        return "bias-row"
+    if len(e_shape) == 2 and len(a_shape) == 2 and a_shape == e_shape[::-1]:
+        return "transposed"
+    if is_broadcast_shape(a_shape, e_shape):
+        return "silent-broadcast"
+    if (len(a_shape) == len(e_shape) and a_shape != e_shape
+            and all(x == y or x in SEED_SIZES for x, y in zip(a_shape, e_shape))):
+        return "hardcoded-size"
+    return None
+
+
+def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, wrong_m=()) -> str | None:
     """Return the id of the misconception that ``actual`` matches, or None.
 
     ``alternatives`` maps misconception ids to the answer that mistake would give (a dict,
     or a list of pairs when one mistake has several forms); tests compute them with the
-    oracles (softmax along the wrong axis, say).
+    oracles (softmax along the wrong axis, say). They are the most specific evidence, so
+    they are tried first; then relations between the shapes, then between the values.
+    ``wrong_m`` lists the sizes a learner may take for the batch size m by mistake.
     """
     if actual is None:
         return "returned-none"
+    raw = actual
     try:
         a = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
@@ -163,26 +259,29 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None) 
         if alt is not None and _close(a, alt) and not _close(e, alt):
             return mid
     if a.shape != e.shape:
-        if e.ndim == 2 and e.shape[1] == 1 and a.shape == (e.shape[0],):
-            return "bias-vector"
-        if a.ndim == 0 and e.ndim >= 1:
+        if shape_misconception(a.shape, e.shape) in ("bias-vector", "bias-row"):
+            return shape_misconception(a.shape, e.shape)
+        if a.ndim == 0 and e.ndim >= 1 and e.size > 1 and _close(a, e.sum()):
             return "scalar-sum"
-        if a.shape == e.T.shape and _close(a, e.T):
-            return "transposed"
-        if a.ndim == 2 and e.ndim == 2 and a.shape == e.shape[::-1]:
+        if a.shape == e.T.shape and e.ndim == 2 and _close(a, e.T):
             return "transposed"
         if a.size == e.size and _close(a.reshape(e.shape), e):
             return "extra-dimension"
-        if a.size > e.size:
-            return "silent-broadcast"
-        return None
-    if np.all(np.isfinite(e)) and not np.all(np.isfinite(a)):
+        return shape_misconception(a.shape, e.shape)
+    raw_dtype = np.asarray(raw).dtype
+    finite = np.isfinite(e)
+    if np.issubdtype(raw_dtype, np.integer) and np.all(finite) and np.any(e != np.trunc(e)) and _close(a, np.trunc(e)):
+        return "int-division" if a.ndim == 0 else "int-buffer"
+    if np.all(finite) and not np.all(np.isfinite(a)):
         return "overflow"
     if e.ndim == 2 and e.shape[0] == e.shape[1] and not _close(e, e.T) and _close(a, e.T):
         return "transposed"
     if np.any(e != 0):
         if _close(a, -e):
             return "sign-flipped"
+        for d in wrong_m or ():
+            if m and d and d != m and _close(a, e * m / d):
+                return "m-wrong-axis"
         for factor_id, factor in (("factor-m", m), ("factor-k", k)):
             if factor and factor != 1 and (_close(a, e * factor) or _close(a, e / factor)):
                 return factor_id

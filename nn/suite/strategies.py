@@ -111,3 +111,25 @@ def network_problem(rng: np.random.Generator, n_in: int, n_hidden: int, n_out: i
             Y[labels, np.arange(m)] = 1.0
             return params, X, labels, Y
     raise RuntimeError("could not draw a network problem away from the ReLU kink")
+
+
+def layouts(A: np.ndarray) -> dict:
+    """The same values as A in the memory layouts a learner's array may come in: C order,
+    Fortran order, the transposed view of a C array, and a strided (non-contiguous) slice."""
+    A = np.asarray(A)
+    if A.ndim < 2:
+        big = np.zeros(A.size * 2, dtype=A.dtype)
+        big[::2] = A
+        return {"C order": A.copy(), "a strided slice": big[::2]}
+    big = np.zeros((A.shape[0] * 2, A.shape[1] * 3), dtype=A.dtype)
+    big[::2, ::3] = A
+    return {
+        "C order": np.ascontiguousarray(A),
+        "Fortran order": np.asfortranarray(A),
+        "a transposed view": np.ascontiguousarray(A.T).T,
+        "a strided slice": big[::2, ::3],
+    }
+
+
+def as_dtype(A, dtype) -> np.ndarray:
+    return np.asarray(A).astype(dtype)

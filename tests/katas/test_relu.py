@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given
 
 from nn.suite import strategies as S
-from nn.suite.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite import oracles
+from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail, float32_atol)
 from nn.suite.gradient_check import check_gradient
 
 pytestmark = pytest.mark.kata_relu
@@ -27,6 +29,28 @@ def test_relu_keeps_shape_and_float64(impl, shape):
         fail(f"{call_text('relu', Z=Z)} returned dtype {out.dtype}; float64 in, float64 out", "dtype")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int32])
+def test_relu_other_dtypes(impl, dtype):
+    """float32 Z gives float32 or float64 (float32 tolerance); integer Z gives the exact values, in any numeric dtype."""
+    Z = (np.random.default_rng(31).normal(0, 40, size=(5, 7))).astype(dtype)
+    text = call_text("relu", Z=Z)
+    out = call(impl.fn("relu"), Z)
+    expected = np.maximum(Z.astype(np.float64), 0.0)
+    if dtype == np.float32:
+        assert_float_dtype(out, text, "float32")
+        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected))
+    else:
+        assert_close(out, expected, text, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("layout", ["Fortran order", "a transposed view", "a strided slice"])
+def test_relu_any_memory_layout(impl, layout):
+    """Z may come in Fortran order, as a transposed view or as a strided slice: same values out."""
+    Z = S.layouts(np.random.default_rng(32).normal(size=(4, 6)))[layout]
+    out = call_as_is(impl.fn("relu"), Z)
+    assert_close(out, np.maximum(Z, 0.0), call_text("relu", Z=Z), rtol=0, atol=0)
+
+
 def test_relu_leaves_z_unchanged(impl):
     """relu does not modify Z."""
     Z = np.random.default_rng(2).normal(size=(5, 5))
@@ -43,8 +67,49 @@ def test_relu_backward_matches_finite_differences(impl, pair):
     result = check_gradient(lambda z: float(np.sum(dA * np.maximum(z, 0.0))), Z, dZ, name="dZ")
     if not result.ok:
         assert_close(dZ, np.where(Z > 0, dA, 0.0), text, mask=Z > 0,
-                     alternatives={"relu-mask": np.where(dA > 0, dA, 0.0), "missing-upstream": (Z > 0).astype(float)})
+                     alternatives={"argument-order": oracles.relu_backward(Z, dA),
+                                   "relu-mask": np.where(dA > 0, dA, 0.0), "missing-upstream": (Z > 0).astype(float)})
         fail(f"{text}: {result}")
+
+
+def test_relu_backward_takes_dA_first(impl):
+    """The parameters come in the docstring's order, relu_backward(dA, Z): the training code calls it positionally."""
+    dA = np.array([[0.5, -2.0, 3.0], [1.5, 0.25, -1.0]])
+    Z = np.array([[-1.0, 2.0, 0.5], [3.0, -0.5, 1.0]])
+    text = call_text("relu_backward", dA=dA, Z=Z)
+    out = call(impl.fn("relu_backward"), dA, Z)
+    assert_close(out, np.where(Z > 0, dA, 0.0), text, rtol=0, atol=0, mask=Z > 0,
+                 alternatives={"argument-order": oracles.relu_backward(Z, dA)})
+
+
+@pytest.mark.parametrize("dA_dtype,Z_dtype", [(np.float64, np.int64), (np.float64, np.float32),
+                                              (np.float32, np.float32), (np.int64, np.int64)])
+def test_relu_backward_other_dtypes(impl, dA_dtype, Z_dtype):
+    """dA and Z of any numeric dtype: the result holds dA's values where Z > 0 (float64 if either input is
+    float64; float32 inputs alone may give float32, judged at float32 tolerance)."""
+    rng = np.random.default_rng(33)
+    dA = (rng.normal(0, 5, size=(4, 6))).astype(dA_dtype)
+    Z = np.where(rng.random((4, 6)) < 0.5, -1, 1) * rng.integers(1, 9, size=(4, 6)).astype(Z_dtype)
+    Z = Z.astype(Z_dtype)
+    text = call_text("relu_backward", dA=dA, Z=Z)
+    out = call(impl.fn("relu_backward"), dA, Z)
+    expected = np.where(Z > 0, dA.astype(np.float64), 0.0)
+    if np.float32 in (dA_dtype, Z_dtype) and np.float64 not in (dA_dtype, Z_dtype):
+        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected))
+    else:
+        assert_close(out, expected, text, rtol=0, atol=0, mask=Z > 0)
+    if dA_dtype == np.float64:
+        assert_float_dtype(out, text, "float64")
+
+
+@pytest.mark.parametrize("layout", ["Fortran order", "a transposed view", "a strided slice"])
+def test_relu_backward_any_memory_layout(impl, layout):
+    """dA and Z may come in any memory layout: same values out."""
+    rng = np.random.default_rng(34)
+    dA = S.layouts(rng.normal(size=(5, 3)))[layout]
+    Z = S.layouts(rng.normal(size=(5, 3)))[layout]
+    out = call_as_is(impl.fn("relu_backward"), dA, Z)
+    assert_close(out, np.where(Z > 0, dA, 0.0), call_text("relu_backward", dA=dA, Z=Z), rtol=0, atol=0, mask=Z > 0)
 
 
 def test_relu_backward_is_zero_at_exactly_zero(impl):

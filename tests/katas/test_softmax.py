@@ -7,7 +7,8 @@ from hypothesis import given
 from scipy import special
 
 from nn.suite import strategies as S
-from nn.suite.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail, float32_atol)
 
 pytestmark = pytest.mark.kata_softmax
 
@@ -24,12 +25,26 @@ def _global_max(Z):
         return e / e.sum(axis=0, keepdims=True)
 
 
-def _check(impl, Z, label):
+def _row_max(Z):
+    with np.errstate(all="ignore"):
+        e = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+
+def _alternatives(Z):
+    Z = np.asarray(Z, dtype=np.float64)
+    alts = [("wrong-axis", _wrong_axis(Z)), ("global-max", _global_max(Z)), ("global-max", _row_max(Z))]
+    for c in (30.0, 50.0, 100.0, 300.0, 500.0, 700.0, 709.0):
+        if np.max(np.abs(Z)) > c:
+            alts.append(("clip-logits", special.softmax(np.clip(Z, -c, c), axis=0)))
+    return alts
+
+
+def _check(impl, Z, label, layout=False):
     text = call_text("softmax", Z=Z) + label
     with np.errstate(all="ignore"):
-        out = call(impl.fn("softmax"), Z)
-    return assert_close(out, special.softmax(Z, axis=0), text, rtol=RTOL, atol=ATOL,
-                        alternatives={"wrong-axis": _wrong_axis(Z), "global-max": _global_max(Z)})
+        out = call_as_is(impl.fn("softmax"), Z) if layout else call(impl.fn("softmax"), Z)
+    return assert_close(out, special.softmax(Z, axis=0), text, rtol=RTOL, atol=ATOL, alternatives=_alternatives(Z))
 
 
 @given(S.logits())
@@ -49,6 +64,40 @@ def test_softmax_shape_and_columns_sum_to_one(impl, shape):
         worst = int(np.argmax(np.abs(sums - 1.0)))
         mid = "wrong-axis" if np.allclose(out.sum(axis=1), 1.0) else None
         fail(f"{text}: the columns must be probability distributions; column {worst} sums to {sums[worst]:.12g}", mid)
+
+
+def test_softmax_of_float64_is_float64(impl):
+    """float64 logits give float64 probabilities (float32 would keep only 7 digits)."""
+    Z = np.random.default_rng(40).normal(0, 3, size=(6, 5))
+    text = call_text("softmax", Z=Z)
+    with np.errstate(all="ignore"):
+        out = call(impl.fn("softmax"), Z)
+    assert_float_dtype(assert_shape(out, Z.shape, text), text, "float64")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int32])
+def test_softmax_other_dtypes(impl, dtype):
+    """float32 logits give float32 or float64 (float32 tolerance); integer logits give float64 probabilities."""
+    rng = np.random.default_rng(41)
+    Z = rng.normal(0, 4, size=(5, 6))
+    Z = Z.astype(dtype)
+    text = call_text("softmax", Z=Z)
+    with np.errstate(all="ignore"):
+        out = call(impl.fn("softmax"), Z)
+    expected = special.softmax(Z.astype(np.float64), axis=0)
+    if dtype == np.float32:
+        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected), alternatives=_alternatives(Z))
+        assert_float_dtype(out, text, "float32")
+    else:
+        assert_close(out, expected, text, rtol=RTOL, atol=ATOL, alternatives=_alternatives(Z))
+        assert_float_dtype(out, text, "integer")
+
+
+@pytest.mark.parametrize("layout", ["Fortran order", "a transposed view", "a strided slice"])
+def test_softmax_any_memory_layout(impl, layout):
+    """Z may come in Fortran order, as a transposed view or as a strided slice: same probabilities."""
+    Z = S.layouts(np.random.default_rng(42).normal(0, 3, size=(6, 4)))[layout]
+    _check(impl, Z, f" ({layout})", layout=True)
 
 
 @pytest.mark.parametrize("scale", [1e3, 1e4, 1e6, 1e300])

@@ -56,7 +56,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--kata", action="append", help="only the variants of these katas")
     args = parser.parse_args(argv)
+    if args.kata:
+        keep = set(args.kata)
+        BUGS_ROUND_1, BUGS_ROUND_2 = ([b for b in r if b.kata in keep] for r in (BUGS_ROUND_1, BUGS_ROUND_2))
+        CORRECT_ROUND_1, CORRECT_ROUND_2 = ([c for c in r if c.kata in keep] for r in (CORRECT_ROUND_1, CORRECT_ROUND_2))
     with tempfile.TemporaryDirectory() as tmp:
         bv = run_variants(BUGS_ROUND_1 + BUGS_ROUND_2, Path(tmp) / "bugs", jobs=args.jobs)
         cv = run_variants(CORRECT_ROUND_1 + CORRECT_ROUND_2, Path(tmp) / "correct", jobs=args.jobs)
