@@ -75,6 +75,33 @@ def test_every_supported_kind_unpacks_and_the_katas_are_found(tmp_path, name):
     assert not (dest / "student" / "data.bin").exists()  # only Python files are written
 
 
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_long_names_and_extended_headers(tmp_path, fmt):
+    deep = "/".join(["a-rather-long-folder-name"] * 6) + "/katas/"
+    archive = tmp_path / "ada.tar.gz"
+    with tarfile.open(archive, "w:gz", format=fmt) as tf:
+        for name, data in MODULES.items():
+            info = tarfile.TarInfo(deep + name)
+            info.size, info.mtime = len(data), 2**34  # a time that needs an extended header too
+            tf.addfile(info, io.BytesIO(data))
+    found, _ = unpack.survey(unpack.unpack(archive, tmp_path / "out"))
+    assert found == tmp_path / "out" / deep.rstrip("/") and len(list(found.iterdir())) == len(MODULES)
+
+
+def test_a_symlinked_folder_in_a_directory_submission_is_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "katas"
+    elsewhere.mkdir(parents=True)
+    for name, data in MODULES.items():
+        (elsewhere / name).write_bytes(data)
+    sub = tmp_path / "ada"
+    sub.mkdir()
+    (sub / "katas").symlink_to(elsewhere)
+    (sub / "activations.py").symlink_to(elsewhere / "activations.py")
+    found, _ = unpack.survey(sub)
+    impl = unpack.prepare(sub, tmp_path / "scratch")
+    assert found == sub and list(impl.iterdir()) == []
+
+
 def test_prepare_copies_the_kata_modules_alone(tmp_path):
     archive = make_zip(tmp_path / "ada.zip", {**katas("katas/"), "katas/conftest.py": b"import os",
                                               "sitecustomize.py": b"import os"})
