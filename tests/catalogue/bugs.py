@@ -95,7 +95,7 @@ BUGS_ROUND_1 = [
     B("cross-entropy-per-example-vector", "loss", "losses", """
         def cross_entropy(A, Y):
             return -np.sum(Y * np.log(np.clip(A, 1e-300, 1.0)), axis=0)
-    """, "silent-broadcast"),
+    """, "per-example"),
     B("cross-entropy-sign", "loss", "losses", """
         def cross_entropy(A, Y):
             return float(np.sum(Y[Y > 0] * np.log(A[Y > 0])) / A.shape[1])
@@ -182,7 +182,7 @@ BUGS_ROUND_1 = [
     B("linear-forward-bias-as-row", "linear", "layers", """
         def linear_forward(W, A_prev, b):
             return W @ A_prev + b.ravel()
-    """, "bias-vector", seed_bug=True),
+    """, "bias-row", seed_bug=True),
     B("linear-forward-transposed-weights", "linear", "layers", """
         def linear_forward(W, A_prev, b):
             return W.T @ A_prev + b
@@ -270,7 +270,7 @@ BUGS_ROUND_1 = [
     B("relative-error-zero-over-zero", "gradcheck", "gradcheck", """
         def relative_error(a, b):
             return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
-    """, "overflow"),
+    """, "zero-over-zero"),
     B("relative-error-elementwise-max", "gradcheck", "gradcheck", """
         def relative_error(a, b):
             denom = np.maximum(np.abs(a) + np.abs(b), 1e-12)
