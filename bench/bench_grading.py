@@ -4,7 +4,7 @@
 
 Builds a class of submissions: correct ones (the reference with a correct variant from
 tests/catalogue/correct.py), buggy ones (one bug each from tests/catalogue/bugs.py), not
-started ones (the stubs) and hostile ones (tests/support/test_grading.py), then times
+started ones (the stubs) and hostile ones (tests/support/grade/test_grading.py), then times
 `nn-kata grade-all --jobs N` on it and prints submissions per minute.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.catalogue.bugs import BUGS  # noqa: E402
 from tests.catalogue.correct import CORRECT  # noqa: E402
-from tests.support.test_grading import HOSTILE, build  # noqa: E402
+from tests.support.grade.test_grading import HOSTILE, build  # noqa: E402
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
 
@@ -58,6 +58,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--kata-timeout", type=float, default=20.0)
     parser.add_argument("--no-hostile", action="store_true", help="leave out the hostile tenth of the class")
+    parser.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
+                        help="how the submissions' code is isolated (grade-all's --sandbox)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         klass = Path(tmp) / "class"
@@ -65,7 +67,8 @@ def main():
         kinds = make_class(klass, args.students, hostile=not args.no_hostile)
         start = time.perf_counter()
         proc = subprocess.run([str(NN_KATA), "grade-all", str(klass), "--jobs", str(args.jobs), "--force",
-                               "--kata-timeout", str(args.kata_timeout), "--out", str(Path(tmp) / "grades")],
+                               "--kata-timeout", str(args.kata_timeout), "--sandbox", args.sandbox,
+                               "--out", str(Path(tmp) / "grades")],
                               capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if proc.returncode:
@@ -78,7 +81,7 @@ def main():
     for row in rows:
         totals.setdefault(kinds[row["student"]], []).append(float(row["total"]))
     print(f"{len(rows)} submissions ({', '.join(f'{v} {k}' for k, v in counts.items())}), --jobs {args.jobs}, "
-          f"--kata-timeout {args.kata_timeout:g}")
+          f"--kata-timeout {args.kata_timeout:g}, --sandbox {args.sandbox}")
     print(f"wall time {seconds:.1f} s: {len(rows) / seconds * 60:.1f} submissions per minute (process start included)")
     for kind, scores in totals.items():
         print(f"  {kind:<12} mean score {sum(scores) / len(scores):6.1f} / 100")

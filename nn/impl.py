@@ -50,12 +50,15 @@ def resolve_impl_dir(spec: str | Path, cwd: Path | None = None, root: Path = PRO
     for candidate in candidates:
         if candidate.is_dir():
             return candidate.resolve()
-    tried = ", ".join(str(c) for c in candidates)
+    tried = ", ".join(dict.fromkeys(str(c) for c in candidates))
     raise ImplementationError(f"--impl {spec}: no such directory (looked for {tried})")
 
 
 def _describe_import_error(path: Path, exc: BaseException, shown: str | None = None) -> str:
     if isinstance(exc, SyntaxError):
+        # The error may lie in a sibling module this one imports: name the file it is in.
+        if shown and exc.filename and Path(exc.filename).resolve() != path.resolve():
+            shown = shown[: -len(path.name)] + Path(exc.filename).name
         where = f"{shown or exc.filename or path}, line {exc.lineno}"
         text = (exc.text or "").rstrip("\n")
         caret = ""
@@ -120,7 +123,7 @@ class Implementation:
             return sys.modules[full]
         path = self.file_of(name)
         if not path.is_file():
-            self._broken[name] = f"{self.display()} has no {name}.py (expected {path})"
+            self._broken[name] = f"{self.display()} has no {name}.py"
             self._stand_in(name)
             raise ImplementationError(self._broken[name])
         try:

@@ -44,7 +44,7 @@ def parse(argv):
 
 
 def _harness_imports():
-    """Everything grading needs, imported once by the fork server."""
+    """Everything grading needs (already imported when forked by the fork server)."""
     import numpy  # noqa: F401
     import pytest  # noqa: F401
     import scipy.special  # noqa: F401
@@ -84,55 +84,15 @@ def run(args) -> int:
     return 0
 
 
-def serve(sock_fd: int) -> int:
-    """A fork server: import the harness once, then fork one grading process per request.
-
-    Requests arrive on a Unix socket with two descriptors (result pipe, output pipe); the
-    reply is the new process's pid.
-    """
-    import socket
-
-    _harness_imports()
-    sock = socket.socket(fileno=sock_fd)
-    while True:
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
-        except ChildProcessError:
-            pass
-        try:
-            data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 2)
-        except OSError:
-            return 0
-        if not data:
-            return 0
-        request = json.loads(data)
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                sock.close()
-                os.setsid()
-                os.dup2(fds[1], 1)
-                os.dup2(fds[1], 2)
-                os.environ["HOME"] = request["scratch"]
-                args = parse(request["argv"])
-                args.result_fd = fds[0]
-                code = run(args)
-            except BaseException:  # whatever happens, this process must never return to the loop
-                pass
-            finally:
-                os._exit(code)
-        for fd in fds:
-            os.close(fd)
-        sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+def run_forked(argv: list, result_fd: int) -> int:
+    """The entry point when forked by the grader's fork server (``nn.suite.forkserver``)."""
+    args = parse(argv)
+    args.result_fd = result_fd
+    return run(args)
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--serve"]:
-        return serve(int(argv[1]))
-    return run(parse(argv))
+    return run(parse(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..impl import PROJECT_ROOT
-from ..suite import sandbox
+from ..suite import forkserver, sandbox
 from ..suite.results import classify
 from .reports import KataGrade, Report, load_points
 from .unpack import SubmissionError, prepare, submission_digest
@@ -162,66 +162,30 @@ def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], *, worke
         yield {"type": "timeout", "which": timed_out}
 
 
-class _Forked:
-    """A grading process forked by the fork server: it is not our child, so it is ended by pid."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-
-
 def _kill(proc) -> None:
+    if isinstance(proc, forkserver.Child):
+        proc.kill()
+        return
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # the grading process leads its own session
     except (ProcessLookupError, PermissionError):
         pass
-    if isinstance(proc, subprocess.Popen):
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
-
-
-class _ForkServer:
-    """One per grading thread: a process with the harness imported, forking a grading
-    process per request, which saves the interpreter start and the imports each time."""
-
-    def __init__(self):
-        import socket
-
-        self.sock, theirs = socket.socketpair()
-        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", "--serve", str(theirs.fileno())],
-                                     pass_fds=(theirs.fileno(),), env=_clean_env(Path(tempfile.gettempdir())),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        theirs.close()
-        self.replies = self.sock.makefile("rb")
-
-    def spawn(self, scratch: Path, argv: list, fds: list) -> _Forked:
-        import socket
-
-        socket.send_fds(self.sock, [json.dumps({"argv": argv, "scratch": str(scratch)}).encode()], fds)
-        line = self.replies.readline()
-        if not line:
-            raise OSError("the fork server ended")
-        return _Forked(json.loads(line)["pid"])
-
-    def close(self) -> None:
-        self.replies.close()
-        self.sock.close()
-        self.proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 _SERVERS = threading.local()
 _ALL_SERVERS: list = []
+PRELOAD = forkserver.PRELOAD + ("nn.grade.child", "nn.grade.hooks", "nn.suite.sandbox")
 
 
 @atexit.register
 def _close_servers() -> None:
     """End the fork servers with the grader: closing the socket is their signal to stop."""
     for server in _ALL_SERVERS:
-        try:
-            server.close()
-        except (OSError, subprocess.TimeoutExpired):
-            server.proc.kill()
+        server.close()
 
 
 def _start(argv: list, scratch: Path, result_w: int, out_w: int):
@@ -229,11 +193,12 @@ def _start(argv: list, scratch: Path, result_w: int, out_w: int):
     if os.environ.get("NN_KATAS_GRADING_FORK", "1") != "0" and hasattr(os, "fork"):
         for _ in range(2):
             server = getattr(_SERVERS, "server", None)
-            if server is None or server.proc.poll() is not None:
-                server = _SERVERS.server = _ForkServer()
+            if server is None or not server.alive():
+                server = _SERVERS.server = forkserver.ForkServer(_clean_env(Path(tempfile.gettempdir())), PRELOAD)
                 _ALL_SERVERS.append(server)
             try:
-                return server.spawn(scratch, argv, [result_w, out_w])
+                return server.spawn("nn.grade.child:run_forked", [argv], cwd=str(scratch), out_fd=out_w,
+                                    fds=(result_w,), env={"HOME": str(scratch)})
             except (OSError, ValueError):
                 _SERVERS.server = None
     return subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", *argv, "--result-fd", str(result_w)],

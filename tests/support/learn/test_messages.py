@@ -65,8 +65,6 @@ def test_also_failing_lists_each_check_once(env, tmp_path):
 
 
 @needs_solutions
-@pytest.mark.xfail(reason="nn/impl.py names the module being imported (network.py) for a SyntaxError raised "
-                   "in a module it imports (layers.py); the fix lies in nn/impl.py or nn/train", strict=False)
 def test_train_blames_the_file_with_the_syntax_error(env, tmp_path):
     d = tmp_path / "impl"
     shutil.copytree(SOLUTIONS, d, ignore=shutil.ignore_patterns("__pycache__"))
