@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from nn.suite import stats
 
-from nn.suite.assertions import assert_shape, fail
+from nn.suite.assertions import assert_float_dtype, assert_shape, fail
 
 pytestmark = pytest.mark.kata_init
 
@@ -58,6 +58,27 @@ def test_initializer_shape(impl, fn_name, n_out, n_in):
     """he_normal and glorot_uniform return (n_out, n_in): square, single row and single column."""
     W = impl.fn(fn_name)(n_out, n_in, np.random.default_rng(0))
     assert_shape(W, (n_out, n_in), f"{fn_name}({n_out}, {n_in}, rng)")
+
+
+@pytest.mark.parametrize("fn_name", ["he_normal", "glorot_uniform"])
+def test_initializer_returns_float64(impl, fn_name):
+    """Weights are float64 (a float32 copy keeps only 7 digits, and training in float64 then mixes dtypes)."""
+    text = f"{fn_name}(6, 5, rng)"
+    W = assert_shape(impl.fn(fn_name)(6, 5, np.random.default_rng(0)), (6, 5), text)
+    assert_float_dtype(W, text, "float64")
+
+
+def test_init_params_returns_float64_arrays(impl):
+    """W1, b1, W2 and b2 are all float64 arrays (an integer bias cannot take a gradient step in place)."""
+    text = "init_params(rng, 6, 5, 4)"
+    params = impl.fn("init_params")(np.random.default_rng(0), 6, 5, 4)
+    if not isinstance(params, dict):
+        fail(f"{text} returned {type(params).__name__}; expected a dict with W1, b1, W2, b2",
+             "returned-none" if params is None else None)
+    for key, shape in {"W1": (5, 6), "b1": (5, 1), "W2": (4, 5), "b2": (4, 1)}.items():
+        if key not in params:
+            fail(f"{text} returned no {key!r} (keys: {sorted(map(str, params))})")
+        assert_float_dtype(assert_shape(params[key], shape, text, what=key), text, "float64", what=key)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -134,16 +155,16 @@ def test_global_random_state_is_not_used(impl, fn_name):
 
 @pytest.mark.parametrize("n_in,n_hidden,n_out", [(784, 10, 10), (7, 5, 3), (4, 4, 4), (1, 6, 2)])
 def test_init_params_shapes(impl, n_in, n_hidden, n_out):
-    """W1 (n_hidden, n_in), b1 (n_hidden, 1), W2 (n_out, n_hidden), b2 (n_out, 1)."""
-    text = f"init_params(rng, n_in={n_in}, n_hidden={n_hidden}, n_out={n_out})"
-    params = impl.fn("init_params")(np.random.default_rng(0), n_in=n_in, n_hidden=n_hidden, n_out=n_out)
+    """W1 (n_hidden, n_in), b1 (n_hidden, 1), W2 (n_out, n_hidden), b2 (n_out, 1), sizes given positionally."""
+    text = f"init_params(rng, {n_in}, {n_hidden}, {n_out})"
+    params = impl.fn("init_params")(np.random.default_rng(0), n_in, n_hidden, n_out)
     if not isinstance(params, dict):
         fail(f"{text} returned {type(params).__name__}; expected a dict with W1, b1, W2, b2",
              "returned-none" if params is None else None)
     expected = {"W1": (n_hidden, n_in), "b1": (n_hidden, 1), "W2": (n_out, n_hidden), "b2": (n_out, 1)}
     for key, shape in expected.items():
         if key not in params:
-            fail(f"{text} returned no {key!r} (keys: {sorted(params)})")
+            fail(f"{text} returned no {key!r} (keys: {sorted(map(str, params))})")
         assert_shape(params[key], shape, text, what=key)
 
 
