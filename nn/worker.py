@@ -1,6 +1,6 @@
-"""A process that runs one implementation's functions on request, and the plain-data protocol
-it speaks. One mechanism for every use: the grader's sandboxed worker, and the suite's
-``--worker`` modes that run the same tests against the same code out of process.
+"""A process that runs one implementation's functions on request: the one mechanism behind
+the grader's sandboxed worker and the suite's ``--worker`` modes, which run the same tests
+against the same code out of process. It speaks ``nn/protocol.py``.
 
 The trusted side (``nn.suite.remote``) sends a function's name and its arguments; this
 process calls the implementation's function and sends back the result, the arguments as
@@ -12,17 +12,15 @@ string keys and NumPy Generators (as their bit generator's state). A callable ar
 a function of another kata that the trusted side stands in for, becomes a callback that the
 trusted side answers: its code never enters this process.
 
-Everything received is checked (``decode``): a malformed message is a ``ProtocolError``,
-never a crash of the receiver. Run as a script, this file needs only the standard library,
-NumPy and ``impl.py`` beside it: in the sandbox those two files sit alone in a directory,
-and the rest of ``nn`` is out of sight.
+Run as a script, this file needs only the standard library, NumPy, and ``impl.py`` and
+``protocol.py`` beside it: in the sandbox those three files sit alone in a directory, and
+the rest of ``nn`` is out of sight.
 """
 from __future__ import annotations
 
 import builtins
 import json
 import os
-import struct
 import sys
 import traceback
 import warnings
@@ -34,223 +32,10 @@ import numpy as np  # noqa: E402
 
 try:
     from . import impl as _impl
-except ImportError:  # run as a script inside the sandbox, beside a copy of impl.py
+    from .protocol import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame
+except ImportError:  # run as a script inside the sandbox, beside copies of impl.py and protocol.py
     import impl as _impl  # type: ignore[no-redef]
-
-MAGIC = b"NNW1"
-MAX_JSON = 16 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_DIMS = 32
-# Generators travel as the state of one of NumPy's own bit generators, rebuilt by name.
-BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
-
-
-class _Keep:
-    def __repr__(self) -> str:
-        return "<a function, kept by the receiver>"
-
-
-KEEP = _Keep()  # stands for a function among arguments sent back: the original stays
-
-
-class ProtocolError(Exception):
-    """A message that is not what the protocol allows: wrong framing, type, size or state."""
-
-
-class Unsendable(TypeError):
-    """A value of a type the protocol does not carry (an object, a set, a complex array ...)."""
-
-
-# -- values ---------------------------------------------------------------------------------
-
-def _array_node(a: np.ndarray, buffers: list, tag: str) -> dict:
-    if a.dtype.kind not in "biuf" or a.dtype.fields is not None:
-        raise Unsendable(f"an array of dtype {a.dtype} (only booleans, integers and floats are carried)")
-    order = "F" if a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
-    buffers.append(a.tobytes(order=order))
-    return {tag: len(buffers) - 1, "t": a.dtype.str, "s": list(a.shape), "o": order}
-
-
-def encode(value, buffers: list, callables: dict | None = None, depth: int = 0):
-    """``value`` as a JSON-ready tree; array bytes go to ``buffers``, callables to ``callables``."""
-    if depth > MAX_DEPTH:
-        raise Unsendable("a value nested too deeply")
-    if value is None or isinstance(value, (bool, int, float, str)) and type(value) in (bool, int, float, str):
-        return value
-    if isinstance(value, np.ndarray):
-        return _array_node(np.asarray(value), buffers, "a")
-    if isinstance(value, np.generic):
-        return _array_node(np.asarray(value), buffers, "n")
-    if isinstance(value, (bool, int, float, str)):  # subclasses travel as the plain type
-        return {bool: bool, int: int, float: float, str: str}[next(t for t in (bool, int, float, str)
-                                                                    if isinstance(value, t))](value)
-    if isinstance(value, tuple):
-        return {"T": [encode(v, buffers, callables, depth + 1) for v in value]}
-    if isinstance(value, list):
-        return {"L": [encode(v, buffers, callables, depth + 1) for v in value]}
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise Unsendable("a dict whose keys are not all strings")
-        return {"D": [[str(k), encode(v, buffers, callables, depth + 1)] for k, v in value.items()]}
-    if isinstance(value, np.random.Generator):
-        name = type(value.bit_generator).__name__
-        if name not in BIT_GENERATORS:
-            raise Unsendable(f"a Generator on a {name}")
-        return {"G": name, "st": encode(value.bit_generator.state, buffers, None, depth + 1)}
-    if callable(value) and callables is not None:
-        callables[len(callables)] = value
-        return {"F": len(callables) - 1}
-    if callable(value):  # a function sent back among arguments: the receiver keeps its own
-        return {"K": 0}
-    raise Unsendable(f"a value of type {type(value).__name__}")
-
-
-def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
-    index, dtype, shape, order = node[tag], node.get("t"), node.get("s"), node.get("o", "C")
-    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(buffers):
-        raise ProtocolError("an array refers to a missing buffer")
-    try:
-        dt = np.dtype(dtype) if isinstance(dtype, str) and len(dtype) < 8 else None
-    except TypeError:
-        dt = None
-    if dt is None or dt.kind not in "biuf" or dt.fields is not None or dt.subdtype is not None:
-        raise ProtocolError(f"an array of dtype {dtype!r} (only booleans, integers and floats)")
-    if (not isinstance(shape, list) or len(shape) > MAX_DIMS or order not in ("C", "F")
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
-        raise ProtocolError("an array with a malformed shape")
-    if tag == "n" and shape:
-        raise ProtocolError("a scalar with a shape")
-    data = buffers[index]
-    count = int(np.prod(shape, dtype=object)) if shape else 1
-    if count * dt.itemsize != len(data):
-        raise ProtocolError(f"an array of shape {tuple(shape)} and dtype {dt} with {len(data)} bytes")
-    a = np.frombuffer(data, dtype=dt, count=count).reshape(shape, order=order)
-    return a[()] if tag == "n" else a
-
-
-def decode(node, buffers: list, make_callable=None, depth: int = 0):
-    """The value a tree from ``encode`` stands for, checking every part of it."""
-    if depth > MAX_DEPTH:
-        raise ProtocolError("a value nested too deeply")
-    if node is None or type(node) in (bool, int, float, str):
-        return node
-    if not isinstance(node, dict) or not node:
-        raise ProtocolError(f"a value encoded as {type(node).__name__}")
-    if "a" in node or "n" in node:
-        return _decode_array(node, buffers, "a" if "a" in node else "n")
-    if len(node) == 1 and isinstance(next(iter(node.values())), list) and next(iter(node)) in "TLD":
-        tag, items = next(iter(node.items()))
-        if tag == "T":
-            return tuple(decode(v, buffers, make_callable, depth + 1) for v in items)
-        if tag == "L":
-            return [decode(v, buffers, make_callable, depth + 1) for v in items]
-        if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in items):
-            raise ProtocolError("a dict with malformed entries")
-        return {k: decode(v, buffers, make_callable, depth + 1) for k, v in items}
-    if "G" in node:
-        if node["G"] not in BIT_GENERATORS:
-            raise ProtocolError(f"a Generator on {node['G']!r}")
-        bit_generator = getattr(np.random, node["G"])()
-        try:
-            bit_generator.state = decode(node.get("st"), buffers, None, depth + 1)
-        except ProtocolError:
-            raise
-        except Exception as exc:  # NumPy checks the state itself
-            raise ProtocolError(f"a Generator state NumPy refuses ({exc})") from None
-        return np.random.Generator(bit_generator)
-    if "F" in node and make_callable is not None and isinstance(node["F"], int):
-        return make_callable(node["F"])
-    if node == {"K": 0}:
-        return KEEP
-    raise ProtocolError(f"an unknown value tag {sorted(node)[:3]}")
-
-
-def update_in_place(original, new):
-    """Make ``original`` hold what ``new`` holds, keeping the identity of arrays, dicts, lists
-    and Generators, so that whoever holds them sees a change made on the other side.
-    Returns the object to keep in the container (``new`` where ``original`` cannot change)."""
-    if new is KEEP:
-        return original
-    if isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
-        if original.shape == new.shape and original.flags.writeable:
-            np.copyto(original, new, casting="unsafe")
-            return original
-        return new
-    if isinstance(original, dict) and isinstance(new, dict):
-        for key in [k for k in original if k not in new]:
-            del original[key]
-        for key, value in new.items():
-            original[key] = update_in_place(original[key], value) if key in original else value
-        return original
-    if isinstance(original, list) and isinstance(new, list):
-        kept = [update_in_place(o, n) for o, n in zip(original, new)]
-        original[:] = kept + new[len(kept):]
-        return original
-    if isinstance(original, np.random.Generator) and isinstance(new, np.random.Generator):
-        if type(original.bit_generator) is type(new.bit_generator):
-            original.bit_generator.state = new.bit_generator.state
-            return original
-    return new
-
-
-def update_arguments(args: tuple, kwargs: dict, new) -> None:
-    """Carry changes to a call's arguments, sent back as ``(args, kwargs)``, into the originals."""
-    if not (isinstance(new, tuple) and len(new) == 2 and isinstance(new[0], tuple) and isinstance(new[1], dict)):
-        raise ProtocolError("the arguments sent back are not (args, kwargs)")
-    for old, value in zip(args, new[0]):
-        update_in_place(old, value)
-    for key, value in new[1].items():
-        if key in kwargs:
-            update_in_place(kwargs[key], value)
-
-
-# -- frames ---------------------------------------------------------------------------------
-
-def _read_exact(fd: int, n: int) -> bytearray:
-    out = bytearray(n)
-    view, got = memoryview(out), 0
-    while got < n:
-        chunk = os.read(fd, min(n - got, 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the channel")
-        view[got:got + len(chunk)] = chunk
-        got += len(chunk)
-    return out
-
-
-def write_frame(fd: int, message: dict, buffers: list = ()) -> None:
-    body = json.dumps(message, separators=(",", ":")).encode()
-    parts = [MAGIC + struct.pack("<II", len(body), len(buffers)), body]
-    for b in buffers:
-        parts += [struct.pack("<Q", len(b)), b]
-    for part in parts:
-        view = memoryview(part)
-        while view:
-            view = view[os.write(fd, view):]
-
-
-def read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:
-    """One message: its JSON part and its buffers, refused if larger than ``max_bytes`` in all."""
-    head = _read_exact(fd, 12)
-    if head[:4] != MAGIC:
-        raise ProtocolError("a frame that does not start with the protocol's magic bytes")
-    size, count = struct.unpack("<II", head[4:])
-    if size > min(MAX_JSON, max_bytes) or count > 100_000:
-        raise ProtocolError(f"a frame of {size} bytes and {count} buffers is larger than allowed")
-    try:
-        message = json.loads(bytes(_read_exact(fd, size)))
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError(f"a frame whose JSON does not parse ({str(exc)[:80]})") from None
-    if not isinstance(message, dict) or not isinstance(message.get("op"), str):
-        raise ProtocolError("a frame without an operation")
-    total, buffers = size, []
-    for _ in range(count):
-        (n,) = struct.unpack("<Q", _read_exact(fd, 8))
-        total += n
-        if total > max_bytes:
-            raise ProtocolError(f"a message of more than {max_bytes} bytes")
-        buffers.append(_read_exact(fd, n))
-    return message, buffers
+    from protocol import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame  # type: ignore[no-redef]
 
 
 # -- the worker's side ----------------------------------------------------------------------
@@ -396,12 +181,26 @@ class Worker:
             reply, values = {"op": "return"}, {"value": value}
         except BaseException as exc:  # the implementation's exception is the answer
             reply, values = {"op": "raise", **describe_exception(exc, self.implementation)}, {}
+            if isinstance(exc, TypeError) and not _binds(fn, args, kwargs):
+                reply["signature"] = True
         finally:
             self.outer.pop()
         reply["warnings"] = [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]
         reply["global_rng"] = not _same_state(rng_before, np.random.get_state(legacy=False))
         values["args"] = (args, kwargs)
         self.send(reply, values)
+
+
+def _binds(function, args, kwargs) -> bool:
+    import inspect
+
+    try:
+        inspect.signature(function).bind(*args, **kwargs)
+        return True
+    except TypeError:
+        return False
+    except ValueError:
+        return True
 
 
 def _same_state(a: dict, b: dict) -> bool:

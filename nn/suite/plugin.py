@@ -7,22 +7,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import os
+import re
 import signal
-import types
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from .. import manifest
-from . import diagnose, oracles
-from .assertions import KataFailure
 from ..impl import Implementation, ImplementationError, resolve_impl_dir
+from .assertions import KataFailure
+from .lessons import _explain, _find, _first_line
+from .seam import KataFunctions, KataNotStarted, KataTimeout, RemoteKataFunctions, oracle_module  # noqa: F401
+from . import oracles
 
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 10.0  # the same as nn-kata's
 _common = dict(
     # No shrinking: reports show shapes and the worst entry, not the example itself, and
     # shrinking a learner's failing test costs more time than the whole passing suite.
@@ -40,13 +41,6 @@ settings.register_profile("ci", max_examples=60, derandomize=True, **_common)
 # For the flakiness check only: a different pseudo-random search for each --hypothesis-seed.
 settings.register_profile("seeds", max_examples=12, derandomize=False, **_common)
 settings.load_profile(os.environ.get("NN_KATAS_PROFILE") or ("ci" if os.environ.get("CI") else "learner"))
-
-
-class KataTimeout(BaseException):
-    """Raised when a learner's function runs past the time limit (an infinite loop, usually).
-
-    A BaseException so that a learner's ``except Exception`` cannot swallow it.
-    """
 
 
 def pytest_addoption(parser):
@@ -71,6 +65,12 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{kata.marker}: tests of the {kata.name!r} kata ({kata.title})")
     config.addinivalue_line("markers", "slow: long-running checks of the suite itself")
     config._nn_results = {}
+    config._nn_timed_out = set()
+    unknown = sorted({m for m in re.findall(r"\bkata_\w+", config.option.markexpr or "")}
+                     - {k.marker for k in manifest.katas()})
+    if unknown:
+        raise pytest.UsageError(f"-m {config.option.markexpr!r}: no kata is marked {', '.join(unknown)}; "
+                                f"the kata markers are {', '.join(k.marker for k in manifest.katas())}")
 
 
 def _make_implementation(config):
@@ -92,6 +92,7 @@ def implementation(request):
     config = request.config
     if getattr(config, "_nn_implementation", None) is None:
         config._nn_implementation = _make_implementation(config)
+        _RUNNING.update(path=config._nn_implementation.path, display=config._nn_implementation.display)
     return config._nn_implementation
 
 
@@ -101,89 +102,11 @@ def pytest_unconfigure(config):
         implementation.close()
 
 
-def oracle_module(name: str) -> types.ModuleType:
-    """A module holding the oracles for every function of module ``name``."""
-    module = types.ModuleType(name)
-    for kata in manifest.katas():
-        if kata.module == name:
-            for fname in kata.functions:
-                setattr(module, fname, getattr(oracles, fname))
-    return module
-
-
 def kata_of(item) -> manifest.Kata | None:
     for mark in item.iter_markers():
         if mark.name.startswith("kata_"):
             return manifest.get(mark.name[len("kata_"):])
     return None
-
-
-class KataFunctions:
-    """What a test sees: ``impl.fn("softmax")`` is the implementation's softmax."""
-
-    def __init__(self, implementation: Implementation):
-        self.implementation = implementation
-
-    def fn(self, name: str):
-        try:
-            function = self.implementation.function(name)
-        except ImplementationError as exc:
-            raise KataFailure(str(exc)) from None
-
-        @functools.wraps(function)
-        def learner_function(*args, **kwargs):
-            try:
-                return function(*args, **kwargs)
-            except NotImplementedError as exc:
-                raise KataNotStarted(str(exc) or f"{name} still raises NotImplementedError") from None
-            except (SystemExit, GeneratorExit) as exc:  # a learner's Ctrl-C still stops their own run
-                raise KataFailure(f"{name}() raised {type(exc).__name__}: a function must return its answer") from None
-
-        return learner_function
-
-    def module(self, name: str):
-        try:
-            return self.implementation.module(name)
-        except ImplementationError as exc:
-            raise KataFailure(str(exc)) from None
-
-
-class RemoteKataFunctions:
-    """The same seam as ``KataFunctions``, for an implementation run by a worker process:
-    ``impl.fn("softmax")`` sends each call there and rebuilds what comes back."""
-
-    def __init__(self, implementation):
-        self.implementation = implementation
-
-    def fn(self, name: str):
-        from .remote import RemoteError, WorkerDied
-        from ..worker import ProtocolError
-
-        remote = self.implementation
-        module = manifest.kata_of_function(name).module
-        remote._ensure()
-        if remote.module_error(module):
-            raise KataFailure(remote.module_error(module))
-
-        def learner_function(*args, **kwargs):
-            try:
-                return remote.call(module, name, args, kwargs)
-            except ImplementationError as exc:
-                raise KataFailure(str(exc)) from None
-            except NotImplementedError as exc:
-                raise KataNotStarted(str(exc) or f"{name} still raises NotImplementedError") from None
-            except RemoteError as exc:
-                if type(exc).__name__ in ("KeyboardInterrupt", "SystemExit", "GeneratorExit"):
-                    raise KataFailure(f"{name}() raised {type(exc).__name__}: a function must return its answer") from None
-                raise
-            except WorkerDied:
-                raise KataFailure(f"{name}() ended the process it ran in (os._exit, a crash, or the memory "
-                                  f"limit of the worker)") from None
-            except ProtocolError as exc:
-                raise KataFailure(f"{name}() broke the worker's protocol: {exc}") from None
-
-        learner_function.__name__ = learner_function.__qualname__ = name
-        return learner_function
 
 
 @pytest.fixture
@@ -216,20 +139,30 @@ def impl(request, implementation, monkeypatch):
     return KataFunctions(implementation)
 
 
-class KataNotStarted(BaseException):
-    """A learner's function still raises NotImplementedError.
-
-    A BaseException so that hypothesis stops at once instead of shrinking an input
-    that every example would fail on anyway.
-    """
+_RUNNING: dict = {}  # the implementation directory whose code a timed test may be running
 
 
 def _on_alarm(signum, frame):
-    raise KataTimeout()
+    """Stop the test, naming the implementation's line that was running."""
+    where, directory = "", _RUNNING.get("path")
+    while frame is not None and directory is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == directory:
+            import linecache
+
+            line = linecache.getline(str(path), frame.f_lineno).strip()
+            where = f"{_RUNNING['display'](path.stem)}, line {frame.f_lineno}: {line}"
+            break
+        frame = frame.f_back
+    raise KataTimeout(where)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
+    kata = kata_of(item)
+    if kata is not None and kata.name in item.config._nn_timed_out:
+        # A loop costs one time limit, not one per check.
+        raise KataFailure(f"not run: an earlier check of kata {kata.name} did not finish within the time limit")
     # Setup imports the implementation: a loop at import time is caught here.
     with _time_limit(item):
         yield
@@ -261,41 +194,6 @@ def _time_limit_seconds(limit):
             signal.signal(signal.SIGALRM, previous)
 
 
-def _find(exc, kinds):
-    """The first exception of one of ``kinds`` in exc, its causes, or an exception group."""
-    seen = set()
-    stack = [exc]
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, kinds):
-            return e
-        stack.extend(getattr(e, "exceptions", ()))
-        stack.append(e.__cause__)
-        stack.append(e.__context__)
-    return None
-
-
-def _learner_frame(excinfo, item) -> str:
-    """'katas/layers.py, line 12: return W @ A_prev + b.T' for the deepest frame in the implementation."""
-    implementation = item.funcargs.get("implementation") if hasattr(item, "funcargs") else None
-    if implementation is None:
-        return ""
-    found = ""
-    for entry in excinfo.traceback:
-        path = Path(str(entry.path))
-        if path.parent == implementation.path:
-            line = str(entry.statement).strip().splitlines()[0] if entry.statement else ""
-            found = f"{implementation.display(path.stem)}, line {entry.lineno + 1}: {line}"
-    return found
-
-
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -307,38 +205,9 @@ def pytest_runtest_makereport(item, call):
     rep.misconception = None
     if rep.failed and call.excinfo is not None:
         _explain(item, call, rep, kata)
+        if kata is not None and _find(call.excinfo.value, (KataTimeout,)) is not None:
+            item.config._nn_timed_out.add(kata.name)
     _record(item, rep)
-
-
-def _explain(item, call, rep, kata) -> None:
-    """Replace the traceback of a known kind of failure by the lesson it carries."""
-    exc = call.excinfo.value
-    check = _first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name
-    where = where_kata = f"{kata.name}: " if kata else ""
-    found = _find(exc, (KataNotStarted, NotImplementedError, KataTimeout, KataFailure))
-    if isinstance(found, (KataNotStarted, NotImplementedError)):
-        rep.status, rep.misconception = "not-started", "not-started"
-        detail = str(found) or "the function still raises NotImplementedError"
-        rep.message = f"not started: {detail}"
-        rep.longrepr = f"{where}{rep.message}"
-    elif isinstance(found, KataTimeout):
-        limit = item.config.getoption("--kata-timeout")
-        rep.message = (f"stopped after {limit:g} s: the code under test did not finish "
-                       f"(an infinite loop, or a loop over every entry that is far too slow)")
-        rep.longrepr = f"{where}{check}\n  {rep.message}"
-    elif isinstance(found, KataFailure):
-        rep.misconception = found.misconception
-        rep.message = str(found)
-        rep.longrepr = f"{where}{check}\n  {rep.message}"
-    else:
-        where = _learner_frame(call.excinfo, item) or getattr(exc, "where", "")
-        rep.message = f"{type(exc).__name__}: {exc}" + (f"\n  raised at {where}" if where else "")
-        if isinstance(exc, ValueError) and any(w in str(exc) for w in ("broadcast", "matmul", "shapes", "aligned")):
-            rep.misconception = "shape-error"
-            m = diagnose.get("shape-error")
-            rep.message += f"\n  likely mistake: {m.title}\n  hint: {m.hint}"
-        if where and item.config.getoption("tbstyle", "auto") in ("line", "no"):
-            rep.longrepr = f"{where_kata}{check}\n  {rep.message}"
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import manifest
 from ..impl import ImplementationError, shown
-from ..worker import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame
+from ..protocol import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame
 from . import oracles, sandbox
 
 MAX_MESSAGE = 512 * 1024 * 1024
@@ -50,6 +50,7 @@ def rebuilt_exception(report: dict) -> BaseException:
         _REBUILT[key] = type(name, (RemoteError, base), {"__module__": "builtins"})
     exc = _REBUILT[key](str(report.get("message", ""))[:4000])
     exc.where = str(report.get("where", ""))[:1000]
+    exc.signature = report.get("signature") is True
     return exc
 
 

@@ -2,7 +2,7 @@
 bubblewrap sandbox.
 
 ``process``: a separate interpreter, started with ``-I -S`` from a private directory that
-holds only ``worker.py`` and ``impl.py``, with NumPy's site directory added by hand, so
+holds only ``worker.py``, ``protocol.py`` and ``impl.py``, with NumPy's site directory added by hand, so
 neither the project nor an editable install of ``nn`` is on its path. Limits on memory,
 file size, core dumps and processes.
 
@@ -48,9 +48,9 @@ def site_dirs() -> list[str]:
 
 
 def worker_files(dest: Path) -> Path:
-    """A directory holding only copies of worker.py and impl.py: the worker's sys.path[0]."""
+    """A directory holding only copies of worker.py, protocol.py and impl.py: the worker's sys.path[0]."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("worker.py", "impl.py"):
+    for name in ("worker.py", "protocol.py", "impl.py"):
         shutil.copyfile(NN_DIR / name, dest / name)
     return dest
 
