@@ -259,12 +259,14 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
         if alt is not None and _close(a, alt) and not _close(e, alt):
             return mid
     if a.shape != e.shape:
-        if shape_misconception(a.shape, e.shape) in ("bias-vector", "bias-row"):
-            return shape_misconception(a.shape, e.shape)
-        if a.ndim == 0 and e.ndim >= 1 and e.size > 1 and _close(a, e.sum()):
+        if shape_misconception(a.shape, e.shape) == "bias-vector":
+            return "bias-vector"
+        if a.ndim == 0 and e.ndim >= 1 and (e.size > 1 or (e.ndim == 2 and e.shape[1] == 1)) and _close(a, e.sum()):
             return "scalar-sum"
         if a.shape == e.T.shape and e.ndim == 2 and _close(a, e.T):
             return "transposed"
+        if shape_misconception(a.shape, e.shape) == "bias-row":
+            return "bias-row"
         if a.size == e.size and _close(a.reshape(e.shape), e):
             return "extra-dimension"
         return shape_misconception(a.shape, e.shape)
@@ -280,7 +282,7 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
         if _close(a, -e):
             return "sign-flipped"
         for d in wrong_m or ():
-            if m and d and d != m and _close(a, e * m / d):
+            if m and d and d not in (1, m) and _close(a, e * m / d):
                 return "m-wrong-axis"
         for factor_id, factor in (("factor-m", m), ("factor-k", k)):
             if factor and factor != 1 and (_close(a, e * factor) or _close(a, e / factor)):

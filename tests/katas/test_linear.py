@@ -5,18 +5,24 @@ from hypothesis import given
 
 from nn.suite import oracles
 from nn.suite import strategies as S
-from nn.suite.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail, float32_atol)
 from nn.suite.gradient_check import check_gradient
 
 pytestmark = pytest.mark.kata_linear
 
 
 def _broadcast_bias(W, A_prev, b):
-    """What W @ A_prev + b.ravel() gives when it happens to broadcast (m == n)."""
+    """What W @ A_prev + b.ravel() (or + b.T) gives when it happens to broadcast (m == n)."""
     try:
         return W @ A_prev + b.ravel()
     except ValueError:
         return None
+
+
+def _forward_alternatives(W, A_prev, b):
+    return {"bias-row": _broadcast_bias(W, A_prev, b),
+            "transposed": W.T @ A_prev + b if W.shape[0] == W.shape[1] else None}
 
 
 @given(S.layer_problems())
@@ -26,8 +32,7 @@ def test_linear_forward_matches_per_example_loop(impl, problem):
     text = call_text("linear_forward", W=W, A_prev=A_prev, b=b)
     out = call(impl.fn("linear_forward"), W, A_prev, b)
     assert_close(out, oracles.linear_forward(W, A_prev, b), text, rtol=1e-9, atol=1e-12,
-                 alternatives={"bias-vector": _broadcast_bias(W, A_prev, b),
-                               "transposed": W.T @ A_prev + b if W.shape[0] == W.shape[1] else None})
+                 alternatives=_forward_alternatives(W, A_prev, b))
 
 
 @pytest.mark.parametrize("n", [1, 4, 10])
@@ -37,8 +42,34 @@ def test_linear_forward_square_case(impl, n):
     W, A_prev, b = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=(n, 1))
     out = call(impl.fn("linear_forward"), W, A_prev, b)
     assert_close(out, oracles.linear_forward(W, A_prev, b), call_text("linear_forward", W=W, A_prev=A_prev, b=b),
-                 rtol=1e-9, atol=1e-12,
-                 alternatives={"bias-vector": _broadcast_bias(W, A_prev, b), "transposed": W.T @ A_prev + b})
+                 rtol=1e-9, atol=1e-12, alternatives=_forward_alternatives(W, A_prev, b))
+
+
+@pytest.mark.parametrize("case", ["float64", "float32", "uint8 pixels", "integer", "Fortran order",
+                                  "a transposed view", "a strided slice", "a large batch"])
+def test_linear_forward_dtypes_layouts_and_sizes(impl, case):
+    """float64 in gives float64 out; float32 in gives float32 or float64 (float32 tolerance); integer W and
+    A_prev (uint8 pixels) with a float b give the exact float64 values; any memory layout; m = 5000."""
+    rng = np.random.default_rng(45)
+    m = 5000 if case == "a large batch" else 6
+    W, A_prev, b = rng.normal(size=(3, 5)), rng.normal(size=(5, m)), rng.normal(size=(3, 1))
+    if case == "float32":
+        W, A_prev, b = (x.astype(np.float32) for x in (W, A_prev, b))
+    elif case == "uint8 pixels":
+        A_prev = rng.integers(0, 256, size=(5, m)).astype(np.uint8)
+    elif case == "integer":
+        W, A_prev = rng.integers(-5, 6, size=(3, 5)), rng.integers(-5, 6, size=(5, m))
+    elif case in ("Fortran order", "a transposed view", "a strided slice"):
+        W, A_prev, b = (S.layouts(x)[case] for x in (W, A_prev, b))
+    text = call_text("linear_forward", W=W, A_prev=A_prev, b=b) + f" ({case})"
+    out = call_as_is(impl.fn("linear_forward"), W, A_prev, b)
+    expected = oracles.linear_forward(W, A_prev, b)
+    if case == "float32":
+        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected))
+        assert_float_dtype(out, text, "float32")
+    else:
+        assert_close(out, expected, text, rtol=1e-9, atol=1e-12, alternatives=_forward_alternatives(W, A_prev, b))
+        assert_float_dtype(out, text, "float64")
 
 
 def test_linear_forward_leaves_inputs_unchanged(impl):
@@ -53,13 +84,51 @@ def _untransposed(W, dZ):
     return W @ dZ if W.shape[0] == W.shape[1] else None
 
 
-def _backward(impl, W, A_prev, b, dZ):
+def _wrong_m(W, A_prev):
+    """The sizes a learner may take for m by mistake: the rows of dZ, of A_prev."""
+    return (W.shape[0], W.shape[1])
+
+
+def _tuple_order(out, expected):
+    """True when out holds the expected (dW, db, dA_prev) in another order."""
+    import itertools
+
+    def matches(perm):
+        try:
+            return all(np.shape(out[p]) == np.shape(expected[i])
+                       and np.allclose(np.asarray(out[p], dtype=np.float64), expected[i], rtol=1e-6, atol=1e-9)
+                       for i, p in enumerate(perm))
+        except (TypeError, ValueError):
+            return False
+
+    if matches((0, 1, 2)):
+        return False
+    return any(matches(perm) for perm in itertools.permutations(range(3)) if perm != (0, 1, 2))
+
+
+def _backward(impl, W, A_prev, b, dZ, as_is=False):
     text = call_text("linear_backward", dZ=dZ, A_prev=A_prev, W=W)
-    out = call(impl.fn("linear_backward"), dZ, A_prev, W)
+    out = (call_as_is if as_is else call)(impl.fn("linear_backward"), dZ, A_prev, W)
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         fail(f"{text} should return a tuple (dW, db, dA_prev), got {type(out).__name__}",
              "returned-none" if out is None else None)
+    if _tuple_order(out, oracles.linear_backward(dZ, A_prev, W)):
+        fail(f"{text} returned dW, db and dA_prev in another order; the docstring's order is (dW, db, dA_prev)",
+             "tuple-order")
     return text, out
+
+
+@pytest.mark.parametrize("n,n_prev,m", [(4, 4, 4), (10, 10, 10), (3, 5, 1), (2, 6, 3)])
+def test_linear_backward_shapes(impl, n, n_prev, m):
+    """dW (n, n_prev), db (n, 1) and dA_prev (n_prev, m), including n == n_prev == m where a transpose hides."""
+    rng = np.random.default_rng(13)
+    W, A_prev, dZ = rng.normal(size=(n, n_prev)), rng.normal(size=(n_prev, m)), rng.normal(size=(n, m))
+    text, (dW, db, dA_prev) = _backward(impl, W, A_prev, np.zeros((n, 1)), dZ)
+    expected = oracles.linear_backward(dZ, A_prev, W)
+    alternatives = {"dW": None, "db": dZ.sum(axis=0, keepdims=True) / m, "dA_prev": _untransposed(W, dZ)}
+    for what, value, exp in (("dW", dW, expected[0]), ("db", db, expected[1]), ("dA_prev", dA_prev, expected[2])):
+        assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m, wrong_m=_wrong_m(W, A_prev),
+                     alternatives={"wrong-axis" if what == "db" else "transposed": alternatives[what]})
 
 
 @given(S.layer_problems())
@@ -71,7 +140,8 @@ def test_linear_backward_dW(impl, problem):
     dW = assert_shape(dW, W.shape, text, what="dW", expected=oracles.linear_backward(dZ, A_prev, W)[0])
     result = check_gradient(lambda w: float(np.sum(dZ * (w @ A_prev + b))) / m, W, dW, name="dW")
     if not result.ok:
-        assert_close(dW, oracles.linear_backward(dZ, A_prev, W)[0], text, what="dW", rtol=1e-6, atol=1e-9, m=m)
+        assert_close(dW, oracles.linear_backward(dZ, A_prev, W)[0], text, what="dW", rtol=1e-6, atol=1e-9, m=m,
+                     wrong_m=_wrong_m(W, A_prev))
         fail(f"{text}: {result}")
 
 
@@ -85,7 +155,8 @@ def test_linear_backward_db(impl, problem):
                       alternatives={"wrong-axis": dZ.sum(axis=0, keepdims=True) / m})
     result = check_gradient(lambda bb: float(np.sum(dZ * (W @ A_prev + bb))) / m, b, db, name="db")
     if not result.ok:
-        assert_close(db, dZ.mean(axis=1, keepdims=True), text, what="db", rtol=1e-6, atol=1e-9, m=m)
+        assert_close(db, dZ.mean(axis=1, keepdims=True), text, what="db", rtol=1e-6, atol=1e-9, m=m,
+                     wrong_m=_wrong_m(W, A_prev))
         fail(f"{text}: {result}")
 
 
@@ -103,17 +174,30 @@ def test_linear_backward_dA_prev(impl, problem):
         fail(f"{text}: {result}")
 
 
-@pytest.mark.parametrize("n,n_prev,m", [(4, 4, 4), (10, 10, 10), (3, 5, 1), (2, 6, 3)])
-def test_linear_backward_shapes(impl, n, n_prev, m):
-    """dW (n, n_prev), db (n, 1) and dA_prev (n_prev, m), including n == n_prev == m where a transpose hides."""
-    rng = np.random.default_rng(13)
-    W, A_prev, dZ = rng.normal(size=(n, n_prev)), rng.normal(size=(n_prev, m)), rng.normal(size=(n, m))
-    text, (dW, db, dA_prev) = _backward(impl, W, A_prev, np.zeros((n, 1)), dZ)
-    expected = oracles.linear_backward(dZ, A_prev, W)
-    alternatives = {"dW": None, "db": dZ.sum(axis=0, keepdims=True) / m, "dA_prev": _untransposed(W, dZ)}
-    for what, value, exp in (("dW", dW, expected[0]), ("db", db, expected[1]), ("dA_prev", dA_prev, expected[2])):
-        assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m,
-                     alternatives={"wrong-axis" if what == "db" else "transposed": alternatives[what]})
+@pytest.mark.parametrize("case", ["float64", "float32", "integer", "Fortran order", "a transposed view",
+                                  "a strided slice", "a large batch"])
+def test_linear_backward_dtypes_layouts_and_sizes(impl, case):
+    """float64 in gives float64 out; float32 in gives float32 or float64, judged at the same float32 tolerance
+    as every kata; integer dZ, A_prev and W give exact float64 gradients; any memory layout; m = 5000."""
+    rng = np.random.default_rng(46)
+    m = 5000 if case == "a large batch" else 7
+    dZ, A_prev, W = rng.normal(size=(3, m)), rng.normal(size=(4, m)), rng.normal(size=(3, 4))
+    if case == "float32":
+        dZ, A_prev, W = (x.astype(np.float32) for x in (dZ, A_prev, W))
+    elif case == "integer":
+        dZ, A_prev, W = (rng.integers(-5, 6, size=x.shape) for x in (dZ, A_prev, W))
+    elif case in ("Fortran order", "a transposed view", "a strided slice"):
+        dZ, A_prev, W = (S.layouts(x)[case] for x in (dZ, A_prev, W))
+    text, out = _backward(impl, W, A_prev, None, dZ, as_is=True)
+    text += f" ({case})"
+    for what, value, exp in zip(("dW", "db", "dA_prev"), out, oracles.linear_backward(dZ, A_prev, W)):
+        if case == "float32":
+            assert_close(value, exp, text, what=what, rtol=FLOAT32_RTOL, atol=float32_atol(exp), m=m)
+            assert_float_dtype(value, text, "float32", what=what)
+        else:
+            assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m, wrong_m=_wrong_m(W, A_prev))
+            if what != "dA_prev" or case != "integer":
+                assert_float_dtype(value, text, "float64", what=what)
 
 
 def test_linear_backward_leaves_inputs_unchanged(impl):
