@@ -149,41 +149,50 @@ def cmd_restore(args) -> int:
 def cmd_watch(args) -> int:
     import threading
 
-    from .report import kata_report, use_colour
+    from .report import use_colour
+    from .runner import warm
 
     impl = impl_dir(args)
     changed = threading.Event()
     observer = _start_observer(impl, changed, poll=args.poll)
     on = use_colour()
-    checks = 0
     try:
-        results = compute_status(impl, timeout=args.timeout)
-        current = _next(results)
-        while current is not None:
-            print(f"\n── checking {current} ──", flush=True)
-            result = compute_status(impl, [current], timeout=args.timeout)[current]
-            checks += 1
-            print(kata_report(result, shown(impl), colour_on=on), flush=True)
-            if result.status == "done":
-                results = compute_status(impl, timeout=args.timeout)
-                current = _next(results)
-                if current:
-                    print(f"\nOn to the next kata: {current}.", flush=True)
-                continue
-            if args.max_checks and checks >= args.max_checks:
-                return 1
-            print(f"\nWatching {shown(impl)} for changes (Ctrl-C to stop) ...", flush=True)
-            while not changed.wait(0.2):
-                pass
-            time.sleep(0.15)  # let an editor finish writing before reading the file
-            changed.clear()
-        print("\nAll katas done. Well done.", flush=True)
-        return 0
+        with warm():  # one process with the suite's imports done; each check forks from it
+            return _watch_loop(args, impl, changed, on)
     except KeyboardInterrupt:
         print("\nStopped watching.")
         return 0
     finally:
         observer.stop()
+
+
+def _watch_loop(args, impl: Path, changed, on: bool) -> int:
+    """Check the kata in progress, then again after each save, until every kata is done."""
+    from .report import kata_report
+
+    checks = 0
+    results = compute_status(impl, timeout=args.timeout)
+    current = _next(results)
+    while current is not None:
+        print(f"\n── checking {current} ──", flush=True)
+        result = compute_status(impl, [current], timeout=args.timeout)[current]
+        checks += 1
+        print(kata_report(result, shown(impl), colour_on=on), flush=True)
+        if result.status == "done":
+            results = compute_status(impl, timeout=args.timeout)
+            current = _next(results)
+            if current:
+                print(f"\nOn to the next kata: {current}.", flush=True)
+            continue
+        if args.max_checks and checks >= args.max_checks:
+            return 1
+        print(f"\nWatching {shown(impl)} for changes (Ctrl-C to stop) ...", flush=True)
+        while not changed.wait(0.2):
+            pass
+        time.sleep(0.15)  # let an editor finish writing before reading the file
+        changed.clear()
+    print("\nAll katas done. Well done.", flush=True)
+    return 0
 
 
 def _start_observer(impl: Path, changed, poll: bool):

@@ -5,7 +5,9 @@ a learner's infinite loop, ``sys.exit`` or crash away from the tool itself.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -63,12 +65,16 @@ def run_katas(kata_names: list[str], impl: Path, *, timeout: float = DEFAULT_TES
                "-m", " or ".join(k.marker for k in katas), *[k.test_file for k in katas], *extra]
         cmd += ["-v", "--tb=short"] if verbose else ["-q", "--no-header", "-p", "no:warnings"]
         start = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=total_timeout,
-                                  stdin=subprocess.DEVNULL)
-            output = proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            output = f"the test process was stopped after {total_timeout:g} s\n" + str(exc.stdout or "")
+        server = _WARM.get("server")
+        if server is not None and server.alive():
+            output = _run_forked(server, cmd[3:], total_timeout)
+        else:
+            try:
+                proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=total_timeout,
+                                      stdin=subprocess.DEVNULL)
+                output = proc.stdout + proc.stderr
+            except subprocess.TimeoutExpired as exc:
+                output = f"the test process was stopped after {total_timeout:g} s\n" + str(exc.stdout or "")
         seconds = time.perf_counter() - start
         data = json.loads(report.read_text()) if report.exists() else {"expected": [], "results": []}
     out = {}
@@ -84,6 +90,45 @@ def run_katas(kata_names: list[str], impl: Path, *, timeout: float = DEFAULT_TES
         status, passed, failures = classify(results, expected)
         out[kata.name] = KataResult(kata.name, status, passed, len(expected), failures, seconds, output)
     return out
+
+
+_WARM: dict = {}
+
+
+@contextlib.contextmanager
+def warm():
+    """Within this block, checks fork from one warm process with the suite's imports done
+    (``nn.suite.forkserver``) instead of starting pytest afresh: what ``nn-kata watch`` uses.
+    Each check still imports the implementation's modules anew, so a saved file is always read."""
+    from ..suite.forkserver import ForkServer
+
+    server = _WARM["server"] = ForkServer()
+    try:
+        yield server
+    finally:
+        _WARM.pop("server", None)
+        server.close()
+
+
+def _run_forked(server, args: list, total_timeout: float) -> str:
+    """pytest ``args`` in a child of the warm process; its output, stopped after ``total_timeout``."""
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    try:
+        child = server.spawn("pytest:main", [args], cwd=str(PROJECT_ROOT), out_fd=write_fd)
+    finally:
+        os.close(write_fd)
+    chunks: list = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: os.read(read_fd, 65536), b"")), daemon=True)
+    reader.start()
+    code = child.wait(total_timeout)
+    if code is None:
+        child.kill()
+    reader.join(5)
+    os.close(read_fd)
+    output = b"".join(chunks).decode(errors="replace")
+    return output if code is not None else f"the test process was stopped after {total_timeout:g} s\n" + output
 
 
 def _tail(text: str, lines: int = 15) -> str:
