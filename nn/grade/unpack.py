@@ -343,6 +343,13 @@ def survey(root: Path) -> tuple[Path, list[str]]:
         subdirs[:] = keep
     best = max(candidates, key=lambda d: (score(d), d.name == "katas", -len(d.parts)))
     notes = []
+    others = [d for d in candidates if d != best and score(d)] if score(best) else []
+    if others:
+        def rel(d: Path) -> str:
+            return d.relative_to(root).as_posix() + "/" if d != root else "the top folder"
+
+        shown = ", ".join(rel(d) for d in others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        notes.append(f"kata modules graded from {rel(best)}; other copies not graded: {shown}")
     if skipped:
         shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         notes.append(f"not searched for the kata modules (macOS metadata, version control or hidden folders): {shown}")

@@ -327,6 +327,17 @@ def test_macosx_git_and_hidden_folders_are_not_searched_and_the_note_says_so(tmp
     assert [p.name for p in impl.iterdir()] == ["activations.py"] and notes2 == notes
 
 
+def test_other_copies_of_the_kata_modules_are_named(tmp_path):
+    root = tmp_path / "sub"
+    for where in ("katas", "backup/old", "."):
+        (root / where).mkdir(parents=True, exist_ok=True)
+        for name, data in list(MODULES.items())[: 6 if where == "katas" else 2]:
+            (root / where / name).write_bytes(data)
+    found, notes = unpack.survey(root)
+    assert found == root / "katas"
+    assert notes == ["kata modules graded from katas/; other copies not graded: the top folder, backup/old/"]
+
+
 def test_a_zip_made_on_macos_grades_the_real_files(tmp_path):
     files = {**katas("ada/"), **{f"__MACOSX/ada/._{n}": b"\x00\x05\x16\x07" for n in MODULES},
              **{f"__MACOSX/katas/{n}": b"raise SystemExit" for n in MODULES}}
