@@ -256,7 +256,12 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
     e = np.asarray(expected, dtype=np.float64)
     pairs = alternatives.items() if isinstance(alternatives, dict) else (alternatives or ())
     for mid, alt in pairs:
-        if alt is not None and _close(a, alt) and not _close(e, alt):
+        if alt is None:
+            continue
+        alt_arr = np.asarray(alt, dtype=np.float64)
+        if alt_arr.size and not np.any(np.isfinite(alt_arr)) and np.all(np.isfinite(e)):
+            continue  # a NaN matches any NaN: it is no evidence for one formula
+        if _close(a, alt_arr) and not _close(e, alt_arr):
             return mid
     if a.shape != e.shape:
         if shape_misconception(a.shape, e.shape) == "bias-vector":
