@@ -2,8 +2,10 @@
 
     python bench/bench_suite.py [--impl solutions] [--repeat 5]
 
-Prints the median wall time of the full kata suite, of each kata's tests alone, of
-`nn-kata check KATA` (nothing cached) and of `nn-kata status` on an unchanged tree.
+Prints the median wall time of the full kata suite, of each kata's tests alone (in-process
+and through a worker process, as grading runs them), of `nn-kata check KATA` (nothing
+cached), of a check in `nn-kata watch` (forked from its warm process, from the save to the
+verdict) and of `nn-kata status` on an unchanged tree.
 Python's default bytecode caching is on (PYTHONDONTWRITEBYTECODE is removed), as on a
 learner's machine.
 """
@@ -67,6 +69,33 @@ def main():
             wall([str(NN_KATA), "status", "--impl", args.impl], 1, warm)
             t, _ = wall([str(NN_KATA), "status", "--impl", args.impl], args.repeat, warm)
             print(f"{'nn-kata status (unchanged)':<28}{t:6.2f} s")
+    watch_latency(args)
+
+
+def watch_latency(args):
+    """What `nn-kata watch` waits for after a save: one kata's check, forked from its warm process."""
+    from nn.impl import resolve_impl_dir
+    from nn.learn.runner import run_katas, warm
+
+    impl = resolve_impl_dir(args.impl)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    with warm():
+        run_katas(["relu"], impl)  # the first fork pays for nothing the others do not
+        for kata in ("relu", "softmax", "backward"):
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                result = run_katas([kata], impl)[kata]
+                times.append(time.perf_counter() - t0)
+            print(f"{'watch: save to verdict ' + kata:<28}{statistics.median(times):6.2f} s   ({result.status})")
+    for kata in ("softmax", "backward"):
+        t, line = wall([sys.executable, "-m", "pytest", "-q", f"--impl={args.impl}", "--worker=process",
+                        kata_file(kata), "-m", f"kata_{kata}"], args.repeat)
+        print(f"{'pytest --worker process ' + kata:<28}{t:6.2f} s   {line}")
+
+
+def kata_file(name: str) -> str:
+    return manifest.get(name).test_file
 
 
 if __name__ == "__main__":
