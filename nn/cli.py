@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     grading_opts.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
                               help="how a submission's code is isolated: bwrap (a bubblewrap sandbox), none (a separate "
                               "worker process only), auto (bwrap where it works, else none, said once; the default)")
-    p = sub.add_parser("grade", parents=[common, grading_opts], help="grade one submission (a directory, .zip or .tar.gz)")
+    p = sub.add_parser("grade", parents=[common, grading_opts], help="grade one submission (a directory, or a .zip, .tar, .tar.gz, .tar.bz2 or .tar.xz archive)")
     p.add_argument("submission")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--format", choices=["table", "gradescope"], default="table")

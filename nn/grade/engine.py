@@ -25,7 +25,7 @@ from ..impl import PROJECT_ROOT
 from ..suite import forkserver, sandbox
 from ..suite.results import classify
 from .reports import KataGrade, Report, load_points
-from .unpack import SubmissionError, prepare, submission_digest
+from .unpack import SubmissionError, prepare_with_notes, student_name, submission_digest
 
 OUTPUT_CAP = 64 * 1024
 
@@ -213,13 +213,14 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
     submission = Path(submission)
     points = points or load_points(None)
     expected = expected_tests()
-    report = Report(student=student or submission.name.split(".")[0])
+    report = Report(student=student or student_name(submission))
     start = time.monotonic()
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="nn-grade-") as tmp:
         scratch = Path(tmp)
         try:
-            impl = prepare(submission, scratch)
+            impl, notes = prepare_with_notes(submission, scratch)
+            report.notes.extend(notes)
         except SubmissionError as exc:
             report.notes.append(str(exc))
             return _finish(report, {}, expected, points, start)
