@@ -125,9 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="write a starter repository for students, without solutions/")
     p.add_argument("directory")
     p.set_defaults(func=_command("grade", "cmd_export"))
-    p = sub.add_parser("autograder", parents=[common], help="build a Gradescope autograder or a GitHub Classroom workflow")
+    p = sub.add_parser("autograder", parents=[common], help="build a Gradescope autograder, a container build context or a GitHub Classroom workflow")
     p.add_argument("--gradescope", metavar="FILE.zip")
     p.add_argument("--github-classroom", metavar="DIR", help="a repository to add .github/workflows/classroom.yml to")
+    p.add_argument("--docker", metavar="DIR", help="a container build context (Dockerfile and the grader) for "
+                   "grading one submission per container on a cluster or a CI fleet")
     p.add_argument("--points", metavar="TOML")
     p.set_defaults(func=_command("grade", "cmd_autograder"))
     return parser

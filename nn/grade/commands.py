@@ -254,10 +254,18 @@ def cmd_export(args) -> int:
 
 
 def cmd_autograder(args) -> int:
-    from .export import github_classroom, gradescope_bundle
+    from .export import docker_context, github_classroom, gradescope_bundle
 
-    if not args.gradescope and not args.github_classroom:
-        raise UsageError("say what to build: --gradescope FILE.zip and/or --github-classroom DIR")
+    if not args.gradescope and not args.github_classroom and not args.docker:
+        raise UsageError("say what to build: --gradescope FILE.zip, --docker DIR and/or --github-classroom DIR")
+    if args.docker:
+        dest = Path(args.docker)
+        if dest.exists() and any(dest.iterdir()):
+            raise UsageError(f"--docker {dest}: the directory exists and is not empty")
+        path = docker_context(dest, points_file=args.points)
+        print(f"wrote a container build context {dest}/ ({path.name}, the grader's source, pinned versions)")
+        print(f"  docker build -t nn-grader {dest} && docker run --rm --network none "
+              f"-v \"$PWD/ada:/submission:ro\" -v \"$PWD/out:/results\" nn-grader")
     if args.gradescope:
         path = gradescope_bundle(Path(args.gradescope), points_file=args.points)
         print(f"wrote the Gradescope autograder {path} (setup.sh, run_autograder and the grader's source)")

@@ -274,3 +274,22 @@ def test_every_correct_variant_gets_full_marks(tmp_path):
     lost = {v.id: [(k.kata, k.first_failure[:200]) for k in r.katas if k.status != "passed"]
             for v, r in zip(CORRECT, reports) if r.score != 100}
     assert not lost, lost
+
+
+def test_docker_context_and_gradescope_script(tmp_path):
+    """--docker writes a build context with pinned versions; run_autograder always leaves a results.json."""
+    proc = subprocess.run([str(NN_KATA), "autograder", "--docker", str(tmp_path / "ctx"), "--gradescope",
+                           str(tmp_path / "ag.zip")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    dockerfile = (tmp_path / "ctx" / "Dockerfile").read_text()
+    assert "bubblewrap" in dockerfile and '"--sandbox", "auto"' in dockerfile and "-c /grader/constraints.txt" in dockerfile
+    pins = (tmp_path / "ctx" / "constraints.txt").read_text().split()
+    assert any(p.startswith("numpy==") for p in pins) and all("==" in p for p in pins)
+    assert (tmp_path / "ctx" / "tests" / "katas" / "test_relu.py").exists() and not (tmp_path / "ctx" / "solutions").exists()
+    with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
+        script = zf.read("run_autograder").decode()
+        assert "constraints.txt" in zf.read("setup.sh").decode() and "constraints.txt" in zf.namelist()
+    assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+    assert "could not grade this submission" in script and "--sandbox auto" in script
+    again = subprocess.run([str(NN_KATA), "autograder", "--docker", str(tmp_path / "ctx")], capture_output=True, text=True)
+    assert again.returncode == 2 and "not empty" in again.stderr
