@@ -188,27 +188,36 @@ def update_arguments(args: tuple, kwargs: dict, new) -> None:
 
 # -- frames ---------------------------------------------------------------------------------
 
+_PENDING: dict[int, bytearray] = {}  # bytes read ahead from each descriptor, not yet used
+
+
+def forget(fd: int) -> None:
+    """Drop what was read ahead from ``fd``: call it when the descriptor is closed."""
+    _PENDING.pop(fd, None)
+
+
 def _read_exact(fd: int, n: int) -> bytearray:
-    out = bytearray(n)
-    view, got = memoryview(out), 0
-    while got < n:
-        chunk = os.read(fd, min(n - got, 1 << 20))
+    """``n`` bytes from ``fd``, reading ahead in large chunks: a small message costs one read."""
+    pending = _PENDING.setdefault(fd, bytearray())
+    while len(pending) < n:
+        chunk = os.read(fd, max(n - len(pending), 1 << 16) if n - len(pending) < 1 << 24 else 1 << 24)
         if not chunk:
             raise EOFError("the other side closed the channel")
-        view[got:got + len(chunk)] = chunk
-        got += len(chunk)
+        pending += chunk
+    out = pending[:n]
+    del pending[:n]
     return out
 
 
 def write_frame(fd: int, message: dict, buffers: list = ()) -> None:
+    """One message in as few writes as the pipe allows (one, for a small message)."""
     body = json.dumps(message, separators=(",", ":")).encode()
     parts = [MAGIC + struct.pack("<II", len(body), len(buffers)), body]
     for b in buffers:
         parts += [struct.pack("<Q", len(b)), b]
-    for part in parts:
-        view = memoryview(part)
-        while view:
-            view = view[os.write(fd, view):]
+    data = memoryview(b"".join(parts))
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:

@@ -171,7 +171,7 @@ class Worker:
             self.send({"op": "missing", "message": f"{self.implementation.display(module)} has no function {fname}()"})
             return
         args, kwargs = decode(message["args"], buffers, lambda i: self._callback(i))
-        rng_before = np.random.get_state(legacy=False)
+        rng_before = np.random.get_state()
         caught: list = []
         self.outer.append((args, kwargs))
         try:
@@ -186,7 +186,7 @@ class Worker:
         finally:
             self.outer.pop()
         reply["warnings"] = [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]
-        reply["global_rng"] = not _same_state(rng_before, np.random.get_state(legacy=False))
+        reply["global_rng"] = not _same_state(rng_before, np.random.get_state())
         values["args"] = (args, kwargs)
         self.send(reply, values)
 
@@ -203,12 +203,9 @@ def _binds(function, args, kwargs) -> bool:
         return True
 
 
-def _same_state(a: dict, b: dict) -> bool:
-    try:
-        return json.dumps(a, sort_keys=True, default=lambda x: np.asarray(x).tolist()) == \
-            json.dumps(b, sort_keys=True, default=lambda x: np.asarray(x).tolist())
-    except (TypeError, ValueError):
-        return False
+def _same_state(a: tuple, b: tuple) -> bool:
+    """Two of NumPy's legacy global states: the same generator, position and key."""
+    return a[0] == b[0] and a[2:] == b[2:] and np.array_equal(a[1], b[1])
 
 
 def main(argv: list[str]) -> int:

@@ -26,8 +26,11 @@ class Channel:
         self._n += 1
         message["seq"] = self._n
         data = (json.dumps(message, sort_keys=True) + "\n").encode()
-        while data:
-            data = data[os.write(self._fd, data):]
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except BrokenPipeError:  # the grader is gone: nobody will read another result
+            os._exit(1)
 
 
 def parse(argv):

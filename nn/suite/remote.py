@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import manifest
 from ..impl import ImplementationError, shown
-from ..protocol import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame
+from ..protocol import ProtocolError, Unsendable, decode, encode, forget, read_frame, update_arguments, write_frame
 from . import oracles, sandbox
 
 MAX_MESSAGE = 512 * 1024 * 1024
@@ -112,6 +112,7 @@ class RemoteImplementation:
         except (ProcessLookupError, PermissionError):
             pass
         for stream in (proc.stdin, proc.stdout):
+            forget(stream.fileno())
             try:
                 stream.close()
             except OSError:

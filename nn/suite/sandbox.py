@@ -58,6 +58,7 @@ def worker_files(dest: Path) -> Path:
 def _limits(memory_mb: int) -> callable:
     def apply():  # runs in the child between fork and exec
         os.setsid()
+        _die_with_parent()
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
@@ -66,6 +67,15 @@ def _limits(memory_mb: int) -> callable:
         mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owner(p) == os.getuid())
         resource.setrlimit(resource.RLIMIT_NPROC, (mine + 64, mine + 64))
     return apply
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: no worker outlives its grading process
+    except (OSError, AttributeError):
+        pass
 
 
 def _owner(pid: str) -> int:

@@ -6,8 +6,11 @@ only mode that claims to stop them."""
 from __future__ import annotations
 
 import glob
+import os
 import shutil
+import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -100,3 +103,37 @@ def test_a_surrogate_in_a_message_does_not_stop_the_report(tmp_path):
     text = reports.table(report)
     text.encode(sys.stdout.encoding or "utf-8", errors="replace")
     assert report.score == 0
+
+
+def _processes_under(path: str) -> list[int]:
+    """Processes whose command line or working directory lies under ``path``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if path in cmdline or cwd.startswith(path):
+            found.append(int(pid))
+    return found
+
+
+def test_a_grader_killed_mid_grading_leaves_no_process_behind(tmp_path):
+    """Killing `nn-kata grade` takes its fork server, grading process and worker with it."""
+    sub = _build(tmp_path, "loops", "def relu(Z):\n    while True:\n        pass\n")
+    work = tmp_path / "tmp"
+    work.mkdir()
+    env = dict(os.environ, TMPDIR=str(work))
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("nn-kata")), "grade", str(sub), "--timeout", "600",
+                             "--kata-timeout", "600"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not any("worker.py" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+                                                  for p in _processes_under(str(work)) if Path(f"/proc/{p}").exists()):
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 60
+    while _processes_under(str(work)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_under(str(work))
