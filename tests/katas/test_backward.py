@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from nn.suite import oracles
 from nn.suite import strategies as S
-from nn.suite.assertions import assert_close, assert_shape, call, call_text, check_no_mutation, fail
+from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail, float32_atol)
 from nn.suite.gradient_check import check_gradient
 
 pytestmark = pytest.mark.kata_backward
@@ -21,10 +22,10 @@ problems = st.tuples(S.network_sizes(), st.integers(0, 2 ** 32 - 1)).map(
     lambda t: S.network_problem(np.random.default_rng(t[1]), *t[0]))
 
 
-def _grads(impl, params, X, Y):
+def _grads(impl, params, X, Y, as_is=False):
     _, cache = oracles.forward(params, X)
     text = call_text("backward", params=params, cache=cache, X=X, Y=Y)
-    grads = call(impl.fn("backward"), params, cache, X, Y)
+    grads = (call_as_is if as_is else call)(impl.fn("backward"), params, cache, X, Y)
     if not isinstance(grads, dict):
         fail(f"{text} should return a dict with dW1, db1, dW2, db2, got {type(grads).__name__}",
              "returned-none" if grads is None else None)
@@ -65,7 +66,7 @@ def _check_param(impl, problem, key, sample=None):
         if key in ("W1", "b1"):
             alternatives = [(mid, alt[gkey]) for mid, alt in _hidden_layer_mistakes(params, cache, X, Y)]
         assert_close(g, expected, text, what=gkey, rtol=1e-5, atol=1e-8, m=X.shape[1], k=Y.shape[0],
-                     alternatives=alternatives)
+                     alternatives=alternatives, wrong_m=(Y.shape[0], X.shape[0], params["W1"].shape[0]))
         fail(f"{text}: {result}")
 
 
@@ -88,6 +89,38 @@ def test_backward_square_case(impl, key):
     """n_in == n_hidden == n_out == m == 10: every transpose mistake keeps the right shape here."""
     problem = S.network_problem(np.random.default_rng(21), 10, 10, 10, 10)
     _check_param(impl, problem, key)
+
+
+@pytest.mark.parametrize("case", ["float64", "float32", "uint8 pixels", "Fortran order", "a transposed view",
+                                  "a strided slice"])
+def test_backward_dtypes_and_layouts(impl, case):
+    """float64 in gives float64 gradients; float32 in gives float32 or float64, at the float32 tolerance every
+    kata uses; uint8 pixels X give float64; X, Y and the weights may come in any memory layout."""
+    rng = np.random.default_rng(54)
+    params, X, labels, Y = S.network_problem(rng, 6, 5, 4, 7)
+    if case == "float32":
+        params = {k: v.astype(np.float32) for k, v in params.items()}
+        X, Y = X.astype(np.float32), Y.astype(np.float32)
+    elif case == "uint8 pixels":
+        X = rng.integers(0, 256, size=X.shape).astype(np.uint8)
+        params = dict(params, W1=params["W1"] / 100.0)
+    elif case in ("Fortran order", "a transposed view", "a strided slice"):
+        X, Y = S.layouts(X)[case], S.layouts(Y)[case]
+        params = dict(params, W1=S.layouts(params["W1"])[case], W2=S.layouts(params["W2"])[case])
+    text, grads, cache = _grads(impl, params, X, Y, as_is=True)
+    text += f" ({case})"
+    expected = oracles.backward(params, cache, X, Y)
+    for key in ("dW1", "db1", "dW2", "db2"):
+        if key not in grads:
+            fail(f"{text} returned no {key!r} (keys: {sorted(map(str, grads))})")
+        g = assert_shape(grads[key], expected[key].shape, text, what=key, expected=expected[key])
+        if case == "float32":
+            assert_close(g, expected[key], text, what=key, rtol=FLOAT32_RTOL, atol=float32_atol(expected[key]))
+            assert_float_dtype(grads[key], text, "float32", what=key)
+        else:
+            assert_float_dtype(grads[key], text, "float64", what=key)
+            assert_close(g, expected[key], text, what=key, rtol=1e-9, atol=1e-12, m=X.shape[1],
+                         wrong_m=(Y.shape[0], X.shape[0], params["W1"].shape[0]))
 
 
 def test_backward_leaves_inputs_unchanged(impl):
