@@ -48,9 +48,19 @@ class Unsendable(TypeError):
 def _array_node(a: np.ndarray, buffers: list, tag: str) -> dict:
     if a.dtype.kind not in "biuf" or a.dtype.fields is not None:
         raise Unsendable(f"an array of dtype {a.dtype} (only booleans, integers and floats are carried)")
-    order = "F" if a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
-    buffers.append(a.tobytes(order=order))
-    return {tag: len(buffers) - 1, "t": a.dtype.str, "s": list(a.shape), "o": order}
+    # The layout travels too, so that code which mishandles one meets it on the other side:
+    # C order, Fortran order (a transposed view), or strided (a slice that is neither).
+    if a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous:
+        order = "F"
+    elif a.ndim and a.size > 1 and not a.flags.c_contiguous and not a.flags.f_contiguous:
+        order = "S"
+    else:
+        order = "C"
+    buffers.append(a.tobytes(order="F" if order == "F" else "C"))
+    node = {tag: len(buffers) - 1, "t": a.dtype.str, "s": list(a.shape), "o": order}
+    if not a.flags.writeable:
+        node["r"] = 1
+    return node
 
 
 def encode(value, buffers: list, callables: dict | None = None, depth: int = 0):
@@ -97,7 +107,7 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
         dt = None
     if dt is None or dt.kind not in "biuf" or dt.fields is not None or dt.subdtype is not None:
         raise ProtocolError(f"an array of dtype {dtype!r} (only booleans, integers and floats)")
-    if (not isinstance(shape, list) or len(shape) > MAX_DIMS or order not in ("C", "F")
+    if (not isinstance(shape, list) or len(shape) > MAX_DIMS or order not in ("C", "F", "S")
             or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
         raise ProtocolError("an array with a malformed shape")
     if tag == "n" and shape:
@@ -106,7 +116,13 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
     count = int(np.prod(shape, dtype=object)) if shape else 1
     if count * dt.itemsize != len(data):
         raise ProtocolError(f"an array of shape {tuple(shape)} and dtype {dt} with {len(data)} bytes")
-    a = np.frombuffer(data, dtype=dt, count=count).reshape(shape, order=order)
+    a = np.frombuffer(data, dtype=dt, count=count).reshape(shape, order="F" if order == "F" else "C")
+    if order == "S":  # the same values in a strided view: every other column of a wider array
+        wide = np.empty(tuple(shape[:-1]) + (2 * shape[-1],), dtype=dt)
+        wide[..., ::2] = a
+        a = wide[..., ::2]
+    if node.get("r") == 1:
+        a.flags.writeable = False
     return a[()] if tag == "n" else a
 
 
@@ -221,7 +237,16 @@ def write_frame(fd: int, message: dict, buffers: list = ()) -> None:
 
 
 def read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:
-    """One message: its JSON part and its buffers, refused if larger than ``max_bytes`` in all."""
+    """One message: its JSON part and its buffers, refused if larger than ``max_bytes`` in all.
+    After any failure the channel is unusable, and what was read ahead from it is dropped."""
+    try:
+        return _read_frame(fd, max_bytes)
+    except BaseException:
+        forget(fd)
+        raise
+
+
+def _read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:
     head = _read_exact(fd, 12)
     if head[:4] != MAGIC:
         raise ProtocolError("a frame that does not start with the protocol's magic bytes")

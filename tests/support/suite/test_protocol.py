@@ -1,0 +1,216 @@
+"""The worker protocol (nn/protocol.py) and its trusted side (nn/suite/remote.py): values
+cross unchanged, in-place changes come back, and anything malformed is a ProtocolError,
+never a crash or a pass."""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from nn.impl import PROJECT_ROOT
+from nn.protocol import (KEEP, ProtocolError, Unsendable, decode, encode, forget, read_frame, update_in_place,
+                         write_frame)
+from nn.suite.remote import RemoteError, RemoteImplementation, WorkerDied
+
+SOLUTIONS = PROJECT_ROOT / "solutions"
+DTYPES = st.sampled_from(["bool", "int8", "uint8", "int32", "int64", "uint64", "float16", "float32", "float64"])
+
+
+def roundtrip(value, callables=None, make_callable=None):
+    buffers: list = []
+    node = encode(value, buffers, callables)
+    node = json.loads(json.dumps(node))  # what crosses is JSON
+    return decode(node, [bytearray(b) for b in buffers], make_callable)
+
+
+@given(DTYPES.flatmap(lambda d: hnp.arrays(d, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))))
+def test_arrays_cross_with_dtype_shape_and_values(a):
+    b = roundtrip(a)
+    assert type(b) is np.ndarray and b.dtype == a.dtype and b.shape == a.shape
+    assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+
+
+@pytest.mark.parametrize("make", [lambda a: a, lambda a: a.T, lambda a: a[:, ::2], lambda a: np.asfortranarray(a)])
+def test_layouts_cross(make):
+    a = make(np.arange(24.0).reshape(4, 6))
+    b = roundtrip(a)
+    assert np.array_equal(a, b)
+    assert (b.flags.c_contiguous, b.flags.f_contiguous) == (a.flags.c_contiguous, a.flags.f_contiguous)
+
+
+def test_scalars_containers_generators_and_read_only_arrays():
+    ro = np.ones((2, 2))
+    ro.flags.writeable = False
+    value = {"a": (1, 2.5, True, None, "s"), "b": [np.float32(1.5), np.int64(3)], "c": ro,
+             "rng": np.random.default_rng(7)}
+    out = roundtrip(value)
+    assert out["a"] == (1, 2.5, True, None, "s")
+    assert type(out["b"][0]) is np.float32 and type(out["b"][1]) is np.int64
+    assert not out["c"].flags.writeable
+    assert out["rng"].normal() == np.random.default_rng(7).normal()
+
+
+@pytest.mark.parametrize("value", [object(), {1: 2}, np.array(["x"]), np.array([1 + 2j]), {1, 2},
+                                   np.zeros(2, dtype=[("a", "f8")])])
+def test_values_outside_the_protocol_are_refused_when_sent(value):
+    with pytest.raises(Unsendable):
+        encode(value, [])
+
+
+def test_subclasses_arrive_as_plain_arrays():
+    class Liar(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(self.shape, bool)
+
+    b = roundtrip(np.zeros(3).view(Liar))
+    assert type(b) is np.ndarray and not np.array_equal(b, np.ones(3))
+
+
+def test_callables_become_callbacks_and_come_back_kept():
+    callables: dict = {}
+    out = roundtrip((len, 1), callables, make_callable=lambda i: ("callback", i))
+    assert out == (("callback", 0), 1) and callables == {0: len}
+    assert roundtrip((len,))[0] is KEEP
+    assert update_in_place(len, KEEP) is len
+
+
+@pytest.mark.parametrize("node, buffers", [
+    ({"a": 0, "t": "|O", "s": [1], "o": "C"}, [b"\0" * 8]),
+    ({"a": 0, "t": "<f8", "s": [2], "o": "C"}, [b"\0" * 8]),
+    ({"a": 3, "t": "<f8", "s": [1], "o": "C"}, [b"\0" * 8]),
+    ({"a": 0, "t": "<f8", "s": [-1], "o": "C"}, [b"\0" * 8]),
+    ({"a": 0, "t": "<f8", "s": [1], "o": "X"}, [b"\0" * 8]),
+    ({"n": 0, "t": "<f8", "s": [1], "o": "C"}, [b"\0" * 8]),
+    ({"G": "Evil", "st": None}, []),
+    ({"G": "PCG64", "st": {"D": [["bit_generator", "PCG64"]]}}, []),
+    ({"Q": 1}, []),
+    ({"D": [[1, 2]]}, []),
+    ({"F": 0}, []),
+    ([1, 2], []),
+])
+def test_malformed_values_are_protocol_errors(node, buffers):
+    with pytest.raises(ProtocolError):
+        decode(node, [bytearray(b) for b in buffers])
+
+
+def test_deep_nesting_is_refused_both_ways():
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(Unsendable):
+        encode(deep, [])
+    node: dict = {"L": []}
+    for _ in range(200):
+        node = {"L": [node]}
+    with pytest.raises(ProtocolError):
+        decode(node, [])
+
+
+@pytest.mark.parametrize("frame", [b"XXXX" + struct.pack("<II", 2, 0) + b"{}",
+                                   b"NNW1" + struct.pack("<II", 1 << 30, 0),
+                                   b"NNW1" + struct.pack("<II", 3, 0) + b"[1]",
+                                   b"NNW1" + struct.pack("<II", 4, 0) + b"{x:1",
+                                   b"NNW1" + struct.pack("<II", 11, 1) + b'{"op":"ok"}' + struct.pack("<Q", 1 << 40)])
+def test_malformed_frames_are_protocol_errors(frame):
+    r, w = os.pipe()
+    os.write(w, frame)
+    os.close(w)
+    with pytest.raises((ProtocolError, EOFError)):
+        read_frame(r, 1 << 20)
+    os.close(r)
+
+
+def test_a_frame_crosses_a_pipe():
+    r, w = os.pipe()
+    buffers: list = []
+    write_frame(w, {"op": "x", "v": encode(np.arange(3), buffers)}, buffers)
+    message, got = read_frame(r, 1 << 20)
+    assert message["op"] == "x" and np.array_equal(decode(message["v"], got), np.arange(3))
+    forget(r)
+    os.close(r)
+    os.close(w)
+
+
+def test_update_in_place_keeps_identity():
+    a = np.zeros(3)
+    d = {"W": a, "gone": 1}
+    lst = [np.zeros(2)]
+    rng = np.random.default_rng(0)
+    update_in_place(d, {"W": np.ones(3), "new": 2})
+    update_in_place(lst, [np.ones(2), 5])
+    update_in_place(rng, np.random.default_rng(1))
+    assert d["W"] is a and np.all(a == 1) and "gone" not in d and d["new"] == 2
+    assert np.all(lst[0] == 1) and lst[1] == 5
+    assert rng.normal() == np.random.default_rng(1).normal()
+
+
+# -- the trusted side against a real worker ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def remote():
+    r = RemoteImplementation(SOLUTIONS, "process")
+    yield r
+    r.close()
+
+
+def test_calls_return_values_and_in_place_changes(remote, tmp_path):
+    Z = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    assert np.array_equal(remote.call("activations", "relu", (Z,), {}), np.maximum(0, Z))
+    x = np.array([[0.5, -1.0]])
+    g = remote.call("gradcheck", "numerical_gradient", (lambda v: float(np.sum(v ** 3)), x), {})
+    assert np.allclose(g, 3 * x ** 2, atol=1e-6) and np.array_equal(x, [[0.5, -1.0]])
+    rng = np.random.default_rng(3)
+    remote.call("initialization", "he_normal", (4, 3, rng), {})
+    expected = np.random.default_rng(3)
+    expected.normal(size=(4, 3))
+    assert rng.normal() == expected.normal()  # the worker's draws advanced this Generator
+
+
+def test_a_closure_over_the_argument_sees_the_workers_nudges(remote):
+    params = {"W": np.array([[1.0, 2.0]])}
+    grad = remote.call("gradcheck", "numerical_gradient", (lambda _: float(np.sum(params["W"] ** 2)), params["W"]), {})
+    assert np.allclose(grad, 2 * params["W"], atol=1e-6)
+
+
+def _broken(tmp_path, code: str) -> RemoteImplementation:
+    d = tmp_path / "impl"
+    d.mkdir()
+    for p in SOLUTIONS.glob("*.py"):
+        (d / p.name).write_text(p.read_text())
+    with open(d / "activations.py", "a") as f:
+        f.write("\n\n" + code)
+    return RemoteImplementation(d, "process")
+
+
+def test_exceptions_are_rebuilt_with_the_learners_line_and_warnings_reissued(tmp_path):
+    r = _broken(tmp_path, "import warnings\ndef relu(Z):\n    warnings.warn('careful', RuntimeWarning)\n"
+                          "    raise ValueError('operands could not be broadcast')\n")
+    try:
+        with warnings.catch_warnings(record=True) as caught, pytest.raises(ValueError) as info:
+            warnings.simplefilter("always")
+            r.call("activations", "relu", (np.zeros(2),), {})
+        assert isinstance(info.value, RemoteError) and "activations.py, line" in info.value.where
+        assert any(issubclass(w.category, RuntimeWarning) and "careful" in str(w.message) for w in caught)
+    finally:
+        r.close()
+
+
+def test_a_dead_or_lying_worker_fails_the_call_and_is_restarted(tmp_path):
+    r = _broken(tmp_path, "import os\ndef relu(Z):\n    os._exit(3)\n"
+                          "def relu_backward(dA, Z):\n    os.write(4, b'NNW1garbage')\n    return dA\n")
+    try:
+        with pytest.raises(WorkerDied):
+            r.call("activations", "relu", (np.zeros(2),), {})
+        assert np.array_equal(r.call("activations", "softmax", (np.zeros((2, 1)),), {}), [[0.5], [0.5]])
+        with pytest.raises((ProtocolError, WorkerDied)):
+            for fd_guess in range(3):
+                r.call("activations", "relu_backward", (np.zeros(2), np.zeros(2)), {})
+    finally:
+        r.close()
