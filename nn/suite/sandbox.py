@@ -9,7 +9,7 @@ file size, core dumps and processes.
 ``bwrap``: the same, inside bubblewrap: no network, its own PID namespace (nothing outlives
 it), ``--die-with-parent``, uid and gid 65534 with no capabilities, a read-only view of the
 Python installation and ``/usr``, the implementation's module files read-only at ``/sub``,
-an empty ``/tmp`` to write in, and ``nn`` hidden even where it is installed in
+an empty ``/tmp`` of 256 MB to write in, no new user namespaces inside, and ``nn`` hidden even where it is installed in
 site-packages.
 """
 from __future__ import annotations
@@ -85,6 +85,22 @@ def _owner(pid: str) -> int:
         return -1
 
 
+TMPFS_BYTES = 256 << 20  # the worker's /tmp: a tmpfs lives in memory, so it gets a size
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_has(option: str) -> bool:
+    try:
+        out = subprocess.run([shutil.which("bwrap") or "bwrap", "--help"], capture_output=True, text=True, timeout=30)
+        return option in out.stdout + out.stderr
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _sized_tmpfs(path: str) -> list[str]:
+    return (["--size", str(TMPFS_BYTES)] if _bwrap_has("--size") else []) + ["--tmpfs", path]
+
+
 def _python() -> str:
     return os.path.realpath(sys.executable)
 
@@ -119,7 +135,7 @@ def command(mode: str, impl_dir: Path, label: str, files: Path) -> tuple[list[st
     argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
             "--cap-drop", "ALL", "--die-with-parent", "--new-session", *_ro_binds(),
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--proc", "/proc", "--dev", "/dev", *_sized_tmpfs("/tmp"), *(["--disable-userns"] if _bwrap_has("--disable-userns") else []),
             "--ro-bind", str(files), "/nnw", "--ro-bind", str(impl_dir), "/sub", "--chdir", "/tmp",
             "--setenv", "HOME", "/tmp",
             _python(), *script_args, "/nnw/worker.py", "/sub", label, *site_dirs()]
