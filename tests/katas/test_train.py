@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nn.suite import oracles
-from nn.suite.assertions import assert_close, assert_shape, call_text, fail
+from nn.suite.assertions import assert_close, assert_shape, call, call_text, fail, num
 
 pytestmark = pytest.mark.kata_train
 
@@ -16,6 +16,22 @@ def _params_and_grads(seed, n_in=5, n_hidden=4, n_out=4):
               "W2": rng.normal(size=(n_out, n_hidden)), "b2": rng.normal(size=(n_out, 1))}
     grads = {"d" + k: rng.normal(size=v.shape) for k, v in params.items()}
     return params, grads
+
+
+def test_update_twice_on_the_same_inputs_gives_the_same_result(impl):
+    """update depends on its arguments only: the same params, grads and alpha give the same result every time
+    (no velocity or other state kept between calls)."""
+    params, grads = _params_and_grads(25)
+    text = call_text("update", params=params, grads=grads, alpha=0.3)
+    fn = impl.fn("update")
+    first = call(fn, params, grads, 0.3)
+    second = call(fn, params, grads, 0.3)
+    if not isinstance(first, dict) or not isinstance(second, dict):
+        fail(f"{text} should return the params dict, got {type(second).__name__}",
+             "returned-none" if first is None or second is None else None)
+    for key in KEYS:
+        assert_close(second.get(key), first.get(key), text + ", called a second time", what=key, rtol=0, atol=0,
+                     misconception="shared-state")
 
 
 @pytest.mark.parametrize("alpha", [0.1, 0.5])
@@ -55,17 +71,90 @@ def learnable_problem(seed=0, m=90, n_in=12):
     return X, labels
 
 
+def _run_train(impl, X, labels, seed, iterations, alpha, n_hidden):
+    out = call(impl.fn("train"), X, labels, alpha=alpha, iterations=iterations, rng=np.random.default_rng(seed),
+               n_hidden=n_hidden)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return out, None
+    return out[0], out[1]
+
+
 def _train(impl, seed=0, iterations=60, alpha=0.5, n_hidden=8):
     X, labels = learnable_problem()
     text = f"train(X, labels, alpha={alpha}, iterations={iterations}, rng=default_rng({seed}), n_hidden={n_hidden}) with X: {X.shape}"
-    out = impl.fn("train")(X, labels, alpha=alpha, iterations=iterations, rng=np.random.default_rng(seed), n_hidden=n_hidden)
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        fail(f"{text} should return (params, losses), got {type(out).__name__}", "returned-none" if out is None else None)
-    params, losses = out
+    params, losses = _run_train(impl, X, labels, seed, iterations, alpha, n_hidden)
+    if losses is None:
+        mid = "returned-none" if params is None else None
+        if isinstance(params, (tuple, list)) and len(params) == 2 and isinstance(params[1], dict):
+            mid = "tuple-order"
+        fail(f"{text} should return (params, losses), got {type(params).__name__}", mid)
+    if isinstance(params, (list, np.ndarray)) and isinstance(losses, dict):
+        fail(f"{text} returned (losses, params); the docstring's order is (params, losses)", "tuple-order")
     losses = np.asarray(losses, dtype=np.float64).reshape(-1)
     if losses.shape != (iterations,):
-        fail(f"{text} returned {losses.shape[0]} losses; expected one per iteration, {iterations}")
+        _, again = _run_train(impl, X, labels, seed, iterations, alpha, n_hidden)
+        again = np.asarray(again, dtype=np.float64).reshape(-1) if again is not None else losses
+        if again.shape != losses.shape:
+            mid = "shared-state"
+            why = f" (and {again.shape[0]} when called again with the same arguments)"
+        else:
+            mid = "off-by-one" if abs(losses.shape[0] - iterations) == 1 else None
+            why = ""
+        fail(f"{text} returned {losses.shape[0]} losses{why}; expected one per iteration, {iterations}", mid)
     return text, params, losses, X, labels
+
+
+def _trusted_run(X, labels, seed, iterations, alpha, n_hidden):
+    """The parameters before each update, P_0 .. P_{iterations + 1}, the gradient at each, and the losses,
+    from the oracles: init_params, forward, the loss, backward, update."""
+    P = oracles.init_params(np.random.default_rng(seed), X.shape[0], n_hidden, 10)
+    Y = oracles.one_hot(labels, 10)
+    states, grads, losses = [P], [], []
+    for _ in range(iterations + 1):
+        _, cache = oracles.forward(P, X)
+        losses.append(oracles.cross_entropy_from_logits(cache["Z2"], Y))
+        g = oracles.backward(P, cache, X, Y)
+        grads.append(g)
+        P = oracles.update(P, g, alpha)
+        states.append(P)
+    return states, grads, losses[:iterations]
+
+
+def _flat(params, prefix=""):
+    return np.concatenate([np.asarray(params[prefix + k], dtype=np.float64).ravel() for k in KEYS])
+
+
+def _close_params(a, b):
+    try:
+        return bool(np.allclose(_flat(a), _flat(b), rtol=1e-8, atol=1e-12))
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+@pytest.mark.parametrize("alpha,iterations", [(0.1, 1), (0.5, 1), (0.1, 2), (1.3, 2), (0.05, 4), (0.5, 3)])
+def test_train_follows_alpha_and_iterations_step_by_step(impl, alpha, iterations):
+    """train makes exactly `iterations` steps of size alpha: its losses and final params equal a trusted loop's
+    (init_params, then forward, the loss, backward, update) step by step, for several alphas and iterations=1."""
+    text, params, losses, X, labels = _train(impl, seed=3, iterations=iterations, alpha=alpha)
+    states, grads, trusted = _trusted_run(X, labels, 3, iterations, alpha, 8)
+    assert_close(losses, trusted, text, what="losses", rtol=1e-8, atol=1e-12,
+                 alternatives={"loss-after-update": _trusted_run(X, labels, 3, iterations + 1, alpha, 8)[2][1:]})
+    if not isinstance(params, dict) or not all(k in params for k in KEYS):
+        fail(f"{text}: params should be a dict with {', '.join(KEYS)}")
+    if _close_params(params, states[iterations]):
+        return
+    if _close_params(params, states[iterations - 1]) or _close_params(params, states[iterations + 1]):
+        fail(f"{text}: the returned params are those after {iterations - 1 if _close_params(params, states[iterations - 1]) else iterations + 1} "
+             f"updates; expected {iterations}", "off-by-one")
+    # The last step, from the trusted P_{T-1}: along the right gradient, but of another size?
+    step = _flat(states[iterations - 1]) - _flat(params)
+    g = _flat(grads[iterations - 1], prefix="d")
+    size = float(step @ g / (g @ g))
+    along = np.linalg.norm(step - size * g) <= 1e-6 * np.linalg.norm(step)
+    mid = "alpha-not-followed" if along and not np.isclose(size, alpha, rtol=1e-6) else None
+    detail = f" (the last step has size {num(size)} along the gradient, alpha is {num(alpha)})" if mid else ""
+    assert_close(_flat(params), _flat(states[iterations]), text + detail, what="params after the last update",
+                 rtol=1e-8, atol=1e-12, misconception=mid)
 
 
 def test_train_lowers_the_loss(impl):
