@@ -14,6 +14,12 @@ def relu(Z):
     It is non-linear (so stacking layers adds expressive power), it does not saturate
     for positive inputs (so gradients flow), and it costs almost nothing.
     Return a new array: the caller still needs Z (the backward pass reads it).
+
+    Contract (docs/contracts.md):
+      dtypes:   float64 Z -> float64; float32 Z -> float32 or float64; integer Z (int32,
+                int64) -> the exact values, in an integer or a float dtype.
+      layout:   Z may be C or Fortran order, a transposed view or a strided slice.
+      mutation: Z is left as it was.   state: none; the same Z gives the same result.
     """
     # TODO(kata relu): return max(0, Z) element by element, without changing Z.
     raise NotImplementedError("kata 'relu': relu(Z) is not written yet (katas/activations.py)")
@@ -29,6 +35,14 @@ def relu_backward(dA, Z):
     By the chain rule, dL/dZ = dL/dA * dA/dZ = dA * (Z > 0): the mask is the set of
     units that were active in the forward pass, read from Z (this layer's input to
     ReLU), never from dA or from another layer.
+
+    Contract (docs/contracts.md):
+      signature: relu_backward(dA, Z), in this order (the training code calls it positionally).
+      dtypes:   float64 dA -> float64 (Z may be float32 or an integer array); float32 dA and Z
+                -> float32 or float64; integer dA and Z -> the exact values. An integer Z must
+                not truncate dA.
+      layout:   dA and Z may be C or Fortran order, transposed views or strided slices.
+      mutation: dA and Z are left as they were.   state: none.
     """
     # TODO(kata relu): multiply dA by the mask (Z > 0).
     raise NotImplementedError("kata 'relu': relu_backward(dA, Z) is not written yet (katas/activations.py)")
@@ -44,6 +58,15 @@ def softmax(Z):
         exp(z_i - c) / sum_k exp(z_k - c) = exp(z_i) / sum_k exp(z_k),
     so take c = the column's max: the largest exponent is then exp(0) = 1 and
     nothing overflows. Use one max per column, not one for the whole array.
+
+    Contract (docs/contracts.md):
+      range:    any finite Z, up to +-1e300, gives finite probabilities with no overflow,
+                invalid-value or divide warning (underflow to exactly 0 is fine). Clipping
+                the logits changes the answer and is not allowed.
+      dtypes:   float64 Z -> float64; float32 Z -> float32 or float64; signed integer Z ->
+                float64.
+      layout:   Z may be C or Fortran order, a transposed view or a strided slice.
+      mutation: Z is left as it was.   state: none.
     """
     # TODO(kata softmax): shift each column by its max, exponentiate, normalise down axis 0.
     raise NotImplementedError("kata 'softmax': softmax(Z) is not written yet (katas/activations.py)")

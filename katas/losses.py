@@ -7,6 +7,14 @@ def one_hot(labels, num_classes=10):
 
     Shapes: labels (m,) integers in [0, num_classes) -> Y (num_classes, m), float.
     Y[labels[i], i] = 1.0 and every other entry is 0.0.
+
+    Contract (docs/contracts.md):
+      signature: one_hot(labels, num_classes=10); num_classes may be given by position.
+      dtypes:   labels of any integer dtype (int8 ... int64, uint8 as MNIST stores them,
+                uint16, uint32) -> Y float64. Index arithmetic done in the labels' own dtype
+                overflows for large m.
+      sizes:    m from 1 to many thousands.   layout: labels may be a strided slice.
+      mutation/state: none.
     """
     # TODO(kata loss): build a (num_classes, m) float array of zeros and put a 1.0 in each column.
     raise NotImplementedError("kata 'loss': one_hot(labels) is not written yet (katas/losses.py)")
@@ -23,6 +31,15 @@ def cross_entropy(A, Y):
 
     A may hold exact zeros where Y is 0 (softmax underflows). Those terms are 0,
     but NumPy computes 0 * log(0) = 0 * -inf = NaN: only take the log where Y is 1.
+
+    Contract (docs/contracts.md):
+      returns:  one number (Python float, NumPy float or 0-d array), never a (1, 1) array.
+      range:    exact for true-class probabilities as small as 1e-30 (no eps inside the log,
+                no clipping above 1e-300). A probability of exactly 0 on the true class
+                costs +inf (a floor at 1e-300 or below, giving a loss of at least 690 for
+                that example, is accepted); never NaN.
+      dtypes:   A float64 or float32 (float32 tolerance), Y float or integer one-hot.
+      layout:   A and Y may come in any memory layout.   mutation/state: none.
     """
     # TODO(kata loss): the mean over examples of -sum_k Y log A, finite when A has zeros off the label.
     raise NotImplementedError("kata 'loss': cross_entropy(A, Y) is not written yet (katas/losses.py)")
@@ -38,6 +55,11 @@ def softmax_cross_entropy_backward(A, Y):
     because the y_k sum to 1. The exponential in softmax cancels the logarithm in the
     loss: predicted minus actual. The 1/m of the mean is applied later, in dW2 and db2,
     so this function returns A - Y with no 1/m.
+
+    Contract (docs/contracts.md):
+      dtypes:   float64 in -> float64; float32 in -> float32 or float64 (float32 tolerance);
+                an integer one-hot Y works.
+      layout:   any memory layout.   mutation: A and Y are left as they were.   state: none.
     """
     # TODO(kata loss): return the gradient of the loss with respect to Z2.
     raise NotImplementedError("kata 'loss': softmax_cross_entropy_backward(A, Y) is not written yet (katas/losses.py)")

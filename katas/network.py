@@ -21,19 +21,38 @@ def forward(params, X):
         A2 = softmax(Z2)     # (n_out, m), columns sum to 1
 
     cache is a dict with the keys "Z1", "A1", "Z2" and "A2": backward needs them.
+
+    Contract (docs/contracts.md):
+      returns:  the pair (A2, cache), in this order.
+      range:    output logits of +-2000 still give finite, right probabilities.
+      dtypes:   float64 in -> float64 A2 and cache; float32 params and X -> float32 or
+                float64 (float32 tolerance); uint8 pixels X -> float64.
+      layout:   X and the weights may come in any memory layout; m may be 1 or thousands.
+      state:    each call builds a new cache: a second forward pass, before any backward
+                pass, leaves the first cache as it was.   mutation: params and X unchanged.
     """
     # TODO(kata forward): compute the four lines above and return (A2, cache).
     raise NotImplementedError("kata 'forward': forward(params, X) is not written yet (katas/network.py)")
 
 
 def predict(params, X):
-    """The most probable class for each example. Shapes: X (n_in, m) -> (m,) integers."""
+    """The most probable class for each example. Shapes: X (n_in, m) -> (m,) integers.
+
+    Contract (docs/contracts.md): an integer array of shape (m,), one class index per
+    example (not a one-hot matrix); it depends on this call's params and X only (no cache
+    between calls); params and X are left as they were.
+    """
     # TODO(kata forward): argmax of A2 down axis 0.
     raise NotImplementedError("kata 'forward': predict(params, X) is not written yet (katas/network.py)")
 
 
 def accuracy(predictions, labels):
-    """The fraction of predictions equal to labels, a float in [0, 1]. Shapes: (m,), (m,) -> scalar."""
+    """The fraction of predictions equal to labels, a float in [0, 1]. Shapes: (m,), (m,) -> scalar.
+
+    Contract (docs/contracts.md): one number in [0, 1] (a fraction, not a percentage, and
+    not rounded to a whole number); labels may be uint8; m may be 1 or 70,000; either
+    array may be a strided slice.
+    """
     # TODO(kata forward): mean of an element-wise comparison (watch for (m, 1) against (m,)).
     raise NotImplementedError("kata 'forward': accuracy(predictions, labels) is not written yet (katas/network.py)")
 
@@ -53,6 +72,13 @@ def backward(params, cache, X, Y):
         db1 = (1/m) sum of dZ1 over examples  # (n_hidden, 1)
     W2 is 10x10 in the seed, so a wrong transpose gives the right shape and the wrong
     numbers. The mask is Z1 > 0, from the hidden layer.
+
+    Contract (docs/contracts.md):
+      signature: backward(params, cache, X, Y), in this order; m is the number of examples.
+      dtypes:   float64 in -> float64 gradients; float32 in -> float32 or float64 (float32
+                tolerance); uint8 pixels X -> float64.
+      layout:   X, Y and the weights may come in any memory layout.
+      mutation: params, cache, X and Y are left as they were (no in-place A2 -= Y).
     """
     # TODO(kata backward): the six lines above (linear_backward and relu_backward help).
     raise NotImplementedError("kata 'backward': backward(params, cache, X, Y) is not written yet (katas/network.py)")
@@ -63,6 +89,12 @@ def update(params, grads, alpha):
 
     Return the updated params dict (updating the arrays in place, as the seed does,
     is fine too; do not change grads).
+
+    Contract (docs/contracts.md):
+      signature: update(params, grads, alpha), in this order.
+      mutation: params may be updated in place or left alone (both are correct: return the
+                updated dict either way); grads is left as it was.
+      state:    none kept between calls: the same arguments give the same result every time.
     """
     # TODO(kata train): step W1, b1, W2 and b2.
     raise NotImplementedError("kata 'train': update(params, grads, alpha) is not written yet (katas/network.py)")
@@ -73,6 +105,15 @@ def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
 
     params = init_params(rng, n_in, n_hidden, 10); Y = one_hot(labels); then, each
     iteration: forward, record the loss of that forward pass, backward, update.
+
+    Contract (docs/contracts.md):
+      returns:  the pair (params, losses): exactly `iterations` losses (a list or an array),
+                and the params after the last of exactly `iterations` updates.
+      steps:    every update uses exactly the alpha given (no decay, no constant of your
+                own), for any alpha and iterations, iterations=1 included. The suite
+                compares train with a trusted loop step by step.
+      state:    rng is the only source of randomness; two calls with the same arguments
+                give the same result (no mutable default such as losses=[]).
     """
     # TODO(kata train): the training loop.
     raise NotImplementedError("kata 'train': train(X, labels, ...) is not written yet (katas/network.py)")
