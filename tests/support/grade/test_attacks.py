@@ -52,6 +52,22 @@ ATTACKS = {
     "returns-a-huge-nesting": "def relu(Z):\n    x = []\n    for _ in range(100000):\n        x = [x]\n    return x\n",
     "raises-a-lone-surrogate": "def relu(Z):\n    raise ValueError('caf\\udcff')\n",
     "exits-the-worker": "import os\ndef relu(Z):\n    os._exit(0)\n",
+    "swaps-code-objects": "import pytest, numpy\npytest.fail.__code__ = (lambda *a, **k: None).__code__\n"
+                          "numpy.allclose.__code__ = (lambda *a, **k: True).__code__\n",
+    "installs-an-import-hook": "import sys, importlib.abc, importlib.machinery\n"
+                               "class Empty(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+                               "    def find_spec(self, name, path, target=None):\n"
+                               "        if 'test' in name or name.startswith('nn'):\n"
+                               "            return importlib.machinery.ModuleSpec(name, self)\n"
+                               "    def create_module(self, spec):\n        return None\n"
+                               "    def exec_module(self, module):\n        pass\n"
+                               "sys.meta_path.insert(0, Empty())\nimport nn.suite.oracles as o\n"
+                               "relu = getattr(o, 'relu', None)\n",
+    "spins-a-thread-that-patches": "import threading, sys, time\ndef spin():\n    while True:\n"
+                                   "        for m in list(sys.modules.values()):\n"
+                                   "            if getattr(m, '__name__', '').startswith(('_pytest', 'nn')):\n"
+                                   "                setattr(m, 'fail', lambda *a, **k: None)\n        time.sleep(0.01)\n"
+                                   "threading.Thread(target=spin, daemon=True).start()\n",
 }
 # Only the sandbox can stop these: they reach files and processes outside the worker.
 SANDBOX_ATTACKS = {
@@ -61,6 +77,13 @@ SANDBOX_ATTACKS = {
                                  "    open(p, 'w').write('def test_ok():\\n    pass\\n')\n",
     "writes-into-the-grader": f"open({REPO} + '/nn/evil_attack.py', 'w').write('x = 1')\n",
     "drops-a-pth-file": f"open({SITE} + '/evil_attack.pth', 'w').write('import os\\n')\n",
+    "reads-the-solutions-with-dir-fd": f"import os\nd = os.open({REPO}, os.O_RDONLY)\n"
+                                       "exec(os.read(os.open('solutions/activations.py', os.O_RDONLY, dir_fd=d), 1 << 20))\n",
+    "reads-the-solutions-from-a-thread": "import threading\nsrc = []\n"
+                                         f"t = threading.Thread(target=lambda: src.append(open({REPO} + '/solutions/activations.py').read()))\n"
+                                         "t.start()\nt.join()\nexec(src[0])\n",
+    "puts-fifos-over-the-tests": "import glob, os\nfor p in glob.glob('/tmp/nn-grader-tests-*/tests/katas/*.py'):\n"
+                                 "    os.remove(p)\n    os.mkfifo(p)\n",
     "leaves-a-daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(2)\n"
                        f"    open({REPO} + '/nn/evil_daemon.py', 'w').write('x = 1')\n    os._exit(0)\n",
 }
