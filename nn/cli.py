@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_command("train", "cmd_lr_sweep"))
     grading_opts = argparse.ArgumentParser(add_help=False)
     grading_opts.add_argument("--points", metavar="TOML", help="a TOML file with a [points] table overriding the manifest")
+    grading_opts.add_argument("--credit", choices=["kata", "checks"], default=None,
+                              help="kata: a kata's points when all its checks pass (the default); checks: in "
+                              "proportion to the checks that pass. Default: the points file's credit, else kata")
+    grading_opts.add_argument("--hidden", metavar="DIR", help="an instructor's directory of hidden checks (test "
+                              "modules with the impl fixture and kata markers), graded with the suite, never exported")
     grading_opts.add_argument("--kata-timeout", type=float, default=60.0, help="seconds one kata may take (default 60)")
     grading_opts.add_argument("--total-timeout", type=float, default=300.0, help="seconds one submission may take (default 300)")
     grading_opts.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of the worker that "
@@ -114,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--format", choices=["table", "gradescope"], default="table")
     p.add_argument("--out", metavar="FILE", help="with --format gradescope: where to write results.json")
+    p.add_argument("--student", metavar="NAME", help="the student's name in the report (default: from --metadata, "
+                   "else the submission's name)")
+    p.add_argument("--metadata", metavar="FILE", help="Gradescope's submission_metadata.json, read when present "
+                   "for the student's name")
     p.set_defaults(func=_command("grade", "cmd_grade"))
     p = sub.add_parser("grade-all", parents=[common, grading_opts], help="grade every submission in a directory, in parallel")
     p.add_argument("directory")
@@ -121,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="the gradebook (default DIR-grades/grades.csv)")
     p.add_argument("--out", metavar="DIR", help="where the per-student JSON reports go (default DIR-grades/)")
     p.add_argument("--force", action="store_true", help="regrade submissions that have not changed")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="regrade these students only; the others keep their "
+                   "stored reports (rescored if --points or --credit changed)")
+    p.add_argument("--feedback", metavar="DIR", help="write one Markdown feedback file per student into DIR")
+    p.add_argument("--summary", action="store_true", help="write the class's mistakes report (summary.md and "
+                   "summary.png) next to the reports")
+    p.add_argument("--lms", choices=["canvas", "generic"], help="also write a gradebook to import: canvas "
+                   "(Canvas's import columns) or generic (student,total,notes)")
+    p.add_argument("--lms-out", metavar="FILE", help="where --lms writes (default DIR-grades/KIND.csv)")
+    p.add_argument("--lms-assignment", metavar="NAME", default="nn-katas", help="the assignment's column in "
+                   "Canvas (default nn-katas)")
     p.set_defaults(func=_command("grade", "cmd_grade_all"))
     p = sub.add_parser("export", parents=[common], help="write a starter repository for students, without solutions/")
     p.add_argument("directory")

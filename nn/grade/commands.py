@@ -13,16 +13,45 @@ from ..usage import UsageError
 from .reports import Report
 
 
-def _grading_kwargs(args) -> dict:
-    from .reports import load_points
+def _policy(args) -> tuple[dict, str]:
+    """Points per kata and the credit policy: --credit, else the points file's, else kata."""
+    from .reports import load_credit, load_points
     from .unpack import SubmissionError
 
     try:
         points = load_points(args.points)
+        credit = getattr(args, "credit", None) or load_credit(args.points) or "kata"
     except SubmissionError as exc:
         raise UsageError(str(exc)) from None
-    return dict(points=points, kata_timeout=args.kata_timeout, test_timeout=args.timeout,
-                total_timeout=args.total_timeout, memory_mb=args.memory_mb, worker=_worker_mode(args))
+    return points, credit
+
+
+def _grading_kwargs(args) -> dict:
+    points, credit = _policy(args)
+    kwargs = dict(points=points, credit=credit, kata_timeout=args.kata_timeout, test_timeout=args.timeout,
+                  total_timeout=args.total_timeout, memory_mb=args.memory_mb)
+    if getattr(args, "hidden", None):
+        from .hidden import check
+
+        try:
+            kwargs["hidden"] = check(args.hidden)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    kwargs["worker"] = _worker_mode(args)
+    return kwargs
+
+
+def expected(kwargs: dict) -> dict:
+    """The expected check ids (with the hidden checks when there are); a hidden directory whose
+    tests cannot be collected is a usage error, said before anything is graded."""
+    from . import engine
+
+    if not kwargs.get("hidden"):
+        return engine.expected_tests()
+    try:
+        return engine.expected_tests(kwargs["hidden"])
+    except RuntimeError as exc:
+        raise UsageError(f"--hidden {kwargs['hidden']}: {exc}") from None
 
 
 def _worker_mode(args) -> str:
@@ -80,6 +109,7 @@ def _crashed(student: str, exc: BaseException, kwargs: dict, expected: dict) -> 
 
     report = not_graded(student, f"the grader failed on this submission ({type(exc).__name__}: {exc}); "
                                  f"it was not graded", kwargs["points"], expected)
+    report.credit = kwargs.get("credit", "kata")
     report.output = traceback.format_exc()[-8000:]
     return report
 
@@ -106,14 +136,21 @@ def cmd_grade(args) -> int:
     _check_writable("--json", args.json)
     _check_writable("--out", args.out)
     kwargs = _grading_kwargs(args)
-    student = unpack.student_name(submission)
+    from .gradescope import metadata_student, submission_in
+
+    submission, found = submission_in(submission)
+    student = getattr(args, "student", None) or metadata_student(getattr(args, "metadata", None)) \
+        or unpack.student_name(submission)
     status = 0
     with _temporary_root():
         try:
-            expected = engine.expected_tests()
-            report = _grade_one(submission, student, kwargs, expected)
+            report = _grade_one(submission, student, kwargs, expected(kwargs))
+        except UsageError:
+            raise
         except Exception as exc:
             report, status = _crashed(student, exc, kwargs, {}), 1
+    if found:
+        report.notes.insert(0, found)
     # Every file first: nothing printed afterwards can keep a report from being written.
     written = []
     if args.json:
@@ -130,115 +167,10 @@ def cmd_grade(args) -> int:
     return status
 
 
-def _collect(root: Path, outputs: tuple = ()):
-    """The submissions in a class directory, by student; the entries that are not graded, and why."""
-    from .unpack import KINDS, SKIPPED_DIRS, SUPPORTED, content_kind, name_kind, student_name
-
-    by_student: dict[str, list[Path]] = {}
-    ignored: list[tuple[Path, str]] = []
-    outputs = {Path(o).resolve() for o in outputs}
-    for p in sorted(root.iterdir()):
-        if p.resolve() in outputs:
-            ignored.append((p, "this run's own output"))
-        elif p.name.startswith(".") or p.name in SKIPPED_DIRS:
-            ignored.append((p, "hidden, or macOS metadata"))
-        elif p.is_dir() or (p.is_file() and name_kind(p.name)):
-            by_student.setdefault(student_name(p).casefold(), []).append(p)
-        elif p.is_file():
-            try:
-                what = content_kind(p)
-            except OSError as exc:
-                what = f"unreadable: {exc.strerror or exc}"
-            ignored.append((p, f"not a directory or an archive named {SUPPORTED} (its content is {KINDS.get(what, what)})"))
-        else:
-            ignored.append((p, "not a regular file or directory"))
-    submissions, clashes = [], []
-    for paths in by_student.values():
-        if len(paths) == 1:
-            submissions.append((student_name(paths[0]), paths[0]))
-        else:
-            shown = [p.name + ("/" if p.is_dir() else "") for p in paths]
-            clashes.append((paths, f"{' and '.join(shown)} are one student, {student_name(paths[0])!r}: none of "
-                                   f"them is graded (keep one and grade again)"))
-    return sorted(submissions), clashes, ignored
-
-
 def cmd_grade_all(args) -> int:
-    import json
-    from concurrent.futures import ThreadPoolExecutor
+    from .gradeall import grade_all
 
-    from ..progress import Progress
-    from ..suite.results import suite_digest
-    from . import engine, reports, unpack
-
-    root = Path(args.directory)
-    if not root.is_dir():
-        raise UsageError(f"{root}: no such directory")
-    kwargs = _grading_kwargs(args)  # a bad points file is said before anything else
-    out = Path(args.out or root.parent / f"{root.name}-grades")
-    csv_path = Path(args.csv or out / "grades.csv")
-    submissions, clashes, ignored = _collect(root, (out, csv_path))
-    if not submissions and not clashes:
-        raise UsageError(f"{root} holds no submissions (one directory or archive per student: {unpack.SUPPORTED})")
-    out.mkdir(parents=True, exist_ok=True)
-    _check_writable("--csv", str(csv_path))
-    suite = suite_digest() + json.dumps(kwargs["points"], sort_keys=True)
-    graded: dict[str, Report] = {}
-    todo: list[tuple[str, Path]] = []
-    crashed: list[str] = []
-    seconds = 0.0
-    with _temporary_root():
-        try:
-            expected = engine.expected_tests()  # collect once, before the workers start
-            for student, sub in submissions:
-                previous = out / f"{student}.json"
-                if not args.force and previous.exists():
-                    try:
-                        data = json.loads(previous.read_text())
-                        if data.get("digest") and data["digest"] == unpack.submission_digest(sub) \
-                                and data.get("suite") == suite:
-                            report = reports.Report(**{k: v for k, v in data.items() if k != "suite"})
-                            report.katas = [reports.KataGrade(**k) for k in data["katas"]]
-                            graded[student] = report
-                            continue
-                    except Exception:  # an unreadable or outdated report: grade again
-                        pass
-                todo.append((student, sub))
-            reports.say(f"{len(submissions)} submissions: {len(todo)} to grade, {len(graded)} unchanged since the "
-                        f"last run (--force regrades them); {args.jobs} at a time")
-            bar = Progress(len(todo), stream=sys.stderr)
-            start = time.perf_counter()
-
-            def one(item):
-                student, sub = item
-                try:
-                    report = _grade_one(sub, student, kwargs, expected)
-                except Exception as exc:  # this submission only: the others and the gradebook go on
-                    report = _crashed(student, exc, kwargs, expected)
-                    crashed.append(student)
-                try:
-                    (out / f"{student}.json").write_text(json.dumps({**report.to_json(), "suite": suite}, indent=1))
-                except (OSError, ValueError) as exc:
-                    report.notes.append(f"its report could not be written: {exc}")
-                return student, report
-
-            with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-                for done, (student, report) in enumerate(pool.map(one, todo), start=1):
-                    graded[student] = report
-                    bar.update(done, reports.printable(f"{student}: {report.score:g}/{report.max_score:g}", sys.stderr))
-            bar.close()
-            seconds = time.perf_counter() - start
-        finally:  # the gradebook is written whatever happened: everyone graded so far is in it
-            reports.write_csv(list(graded.values()), csv_path)
-    rate = f", {len(todo) / seconds * 60:.0f} submissions per minute" if todo and seconds > 0 else ""
-    reports.say(f"graded {len(todo)} in {seconds:.1f} s{rate}; gradebook {csv_path}, reports in {out}/")
-    for student in crashed:
-        reports.say(f"not graded: {student}: the grader failed on it (see {out / (student + '.json')})", sys.stderr)
-    for _, why in clashes:
-        reports.say(f"not graded: {why}", sys.stderr)
-    for path, why in ignored:
-        reports.say(f"not graded: {path.name}: {why}")
-    return 1 if crashed or clashes else 0
+    return grade_all(args)
 
 
 def cmd_export(args) -> int:

@@ -24,6 +24,7 @@ from .. import manifest
 from ..impl import PROJECT_ROOT
 from ..suite import forkserver, sandbox
 from ..suite.results import classify
+from . import scoring
 from .reports import KataGrade, Report, load_points
 from .unpack import SubmissionError, prepare_with_notes, student_name, submission_digest
 
@@ -32,26 +33,27 @@ OUTPUT_CAP = 64 * 1024
 
 # -- the expected tests ---------------------------------------------------------------------------
 
-_EXPECTED: dict[str, list[str]] | None = None
+_EXPECTED: dict = {}  # by hidden directory (None: the kata suite alone)
 
 
-def expected_tests() -> dict[str, list[str]]:
-    """Every kata's test ids, collected once from the grader's own tests with no submission code."""
-    global _EXPECTED
-    if _EXPECTED is None:
-        work = grader_tests()  # collecting also compiles the test modules once, for every submission
+def expected_tests(hidden: str | Path | None = None) -> dict[str, list[str]]:
+    """Every kata's test ids, collected once from the grader's own tests with no submission code;
+    with ``hidden``, the instructor's hidden checks of each kata too (see hidden.py)."""
+    key = str(Path(hidden).resolve()) if hidden else None
+    if key not in _EXPECTED:
+        work = grader_tests(hidden)  # collecting also compiles the test modules once, for every submission
         proc = subprocess.run([sys.executable, "-I", "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                                "--rootdir", str(work), "--impl", str(PROJECT_ROOT / "katas"), "tests/katas"], cwd=work,
                               capture_output=True, text=True, env=_clean_env(Path(tempfile.gettempdir())))
         ids = [line for line in proc.stdout.splitlines() if "::" in line]
-        if not ids:
+        if not ids or (hidden and proc.returncode not in (0, 5)):
             raise RuntimeError(f"could not collect the kata tests:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         expected = {k.name: [i for i in ids if i.startswith(k.test_file + "::")] for k in manifest.katas()}
         empty = [k for k, v in expected.items() if not v]
         if empty:  # a kata with no checks must never count as passed
             raise RuntimeError(f"no tests collected for the katas {', '.join(empty)}:\n{proc.stdout[-2000:]}")
-        _EXPECTED = expected
-    return _EXPECTED
+        _EXPECTED[key] = expected
+    return _EXPECTED[key]
 
 
 # -- running one submission -------------------------------------------------------------------------
@@ -61,16 +63,18 @@ def _clean_env(home: Path) -> dict:
 
 
 _TESTS_LOCK = threading.Lock()
-_TESTS_DIR: Path | None = None
+_TESTS_DIR: dict = {}  # by hidden directory (None: the kata suite alone)
 
 
-def grader_tests() -> Path:
+def grader_tests(hidden: str | Path | None = None) -> Path:
     """The grader's own copy of the kata tests and conftest, made once per grading run and
     removed when the grader exits. Only the trusted grading processes read it: a worker never
-    sees it (in bubblewrap it is not mounted at all)."""
-    global _TESTS_DIR
+    sees it (in bubblewrap it is not mounted at all). ``hidden``: an instructor's directory of
+    hidden checks, added to each kata's tests in this copy (hidden.py)."""
+    key = str(Path(hidden).resolve()) if hidden else None
     with _TESTS_LOCK:
-        if _TESTS_DIR is None or not _TESTS_DIR.is_dir():
+        work = _TESTS_DIR.get(key)
+        if work is None or not work.is_dir():
             work = Path(tempfile.mkdtemp(prefix="nn-grader-tests-"))
             atexit.register(shutil.rmtree, work, True)
             shutil.copytree(PROJECT_ROOT / "tests" / "katas", work / "tests" / "katas",
@@ -78,8 +82,12 @@ def grader_tests() -> Path:
             (work / "tests" / "__init__.py").write_text("")
             shutil.copy(PROJECT_ROOT / "conftest.py", work / "conftest.py")
             (work / "pytest.ini").write_text("[pytest]\n")  # the grader's settings, not the student's
-            _TESTS_DIR = work
-        return _TESTS_DIR
+            if hidden:
+                from .hidden import install
+
+                install(work, Path(hidden))
+            _TESTS_DIR[key] = work
+        return work
 
 
 def _messages(reader, notes: list):
@@ -208,11 +216,11 @@ def _start(argv: list, scratch: Path, result_w: int, out_w: int):
 
 def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,
           kata_timeout: float = 60.0, test_timeout: float = 10.0, total_timeout: float = 300.0,
-          memory_mb: int = 2048, worker: str = "bwrap") -> Report:
+          memory_mb: int = 2048, worker: str = "bwrap", credit: str = "kata", hidden: str | Path | None = None) -> Report:
     """Grade one submission; ``worker`` is ``bwrap`` or ``process`` (see ``sandbox.resolve``)."""
     submission = Path(submission)
     points = points or load_points(None)
-    expected = expected_tests()
+    expected = expected_tests(hidden)
     report = Report(student=student or student_name(submission))
     start = time.monotonic()
     results: dict[str, dict] = {}
@@ -223,12 +231,12 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             report.notes.extend(notes)
         except SubmissionError as exc:
             report.notes.append(str(exc))
-            return _finish(report, {}, expected, points, start)
+            return _finish(report, {}, expected, points, start, credit)
         report.digest = submission_digest(submission)
         missing = [f"{m}.py" for m in manifest.MODULES if not (impl / f"{m}.py").exists()]
         if missing:
             report.notes.append(f"missing: {', '.join(missing)}")
-        work = grader_tests()
+        work = grader_tests(hidden)
         remaining = [k.name for k in manifest.katas()]
         output: list[str] = []
         deadline = start + total_timeout
@@ -263,22 +271,32 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             if time.monotonic() > deadline:
                 break
         report.output = "".join(output)[:OUTPUT_CAP]
-    return _finish(report, results, expected, points, start)
+    return _finish(report, results, expected, points, start, credit)
 
 
 def _failure(nodeid: str, message: str) -> dict:
     return {"nodeid": nodeid, "outcome": "failed", "status": "failed", "message": message, "check": nodeid}
 
 
-def _finish(report: Report, results: dict, expected: dict, points: dict, start: float) -> Report:
+def _finish(report: Report, results: dict, expected: dict, points: dict, start: float,
+            credit: str = "kata") -> Report:
     for kata in manifest.katas():
         ids = expected[kata.name]
         state, passed, failures = classify(list(results.values()), ids, missing="no result arrived for this check")
         status = {"done": "passed", "failing": "failed"}.get(state, state)
         first = "" if not failures else f"{failures[0].get('check') or failures[0]['nodeid']}: {failures[0].get('message') or ''}"
-        report.katas.append(KataGrade(kata.name, points[kata.name] if status == "passed" else 0.0,
-                                      points[kata.name], passed, len(ids), status, first[:2000]))
-    report.score = sum(k.points for k in report.katas)
-    report.max_score = sum(k.max_points for k in report.katas)
+        grade = KataGrade(kata.name, 0.0, points[kata.name], passed, len(ids), status, first[:2000])
+        failed = {f["nodeid"]: f for f in failures}
+        for nodeid in ids:  # every check, in order: the failures with their message and diagnosis
+            check = {"nodeid": nodeid, "check": (results.get(nodeid) or {}).get("check") or nodeid.split("::")[-1],
+                     "outcome": "passed", "visibility": scoring.visibility(nodeid)}
+            if nodeid in failed:
+                f = failed[nodeid]
+                check.update(outcome=f.get("outcome") or "failed", status=f.get("status"),
+                             message=str(f.get("message") or "")[:2000], misconception=f.get("misconception"))
+            grade.checks.append(check)
+        scoring.apply(grade, points[kata.name], credit)
+        report.katas.append(grade)
+    scoring.total(report, credit)
     report.seconds = round(time.monotonic() - start, 2)
     return report

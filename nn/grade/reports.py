@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import manifest
+from . import scoring
 from .unpack import SubmissionError
 
 try:  # Python 3.11+
@@ -26,6 +27,9 @@ class KataGrade:
     total: int
     status: str  # passed, failed, not started
     first_failure: str = ""
+    kata_points: float = 0.0  # under each credit policy (see scoring.py), whichever is in force
+    check_points: float = 0.0
+    checks: list = field(default_factory=list)  # every check: nodeid, check, outcome, visibility (+ message)
 
 
 @dataclass
@@ -38,6 +42,9 @@ class Report:
     notes: list = field(default_factory=list)
     output: str = ""
     digest: str = ""
+    credit: str = "kata"
+    score_kata: float = 0.0
+    score_checks: float = 0.0
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -52,33 +59,63 @@ def load_points(path: str | Path | None) -> dict[str, float]:
     """
     points = {k.name: float(k.points) for k in manifest.katas()}
     if path:
-        try:
-            with open(path, "rb") as f:
-                doc = tomllib.load(f)
-        except OSError as exc:
-            raise SubmissionError(f"points file {path}: {exc.strerror or exc}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SubmissionError(f"points file {path}: not valid TOML ({exc})") from None
-        stray = [k for k in doc if k != "points"]
+        doc, text = _read_toml(path)
+        stray = [k for k in doc if k not in ("points", "credit")]
         if stray:
             first = stray[0]
             where = (f"{first} = {doc[first]!r} is outside a [points] table (write it under a [points] line)"
                      if first in points else f"{first!r} is not the [points] table (the only one read)")
-            raise SubmissionError(f"points file {path}: {where}")
+            raise SubmissionError(f"points file {path}{_line(text, first)}: {where}")
+        load_credit(path)
         table = doc.get("points", {})
         if not isinstance(table, dict):
             raise SubmissionError(f"points file {path}: points = {table!r} must be a table ([points], one kata a line)")
         for name, value in table.items():
             if name not in points:
-                raise SubmissionError(f"points file {path}: unknown kata {name!r} (valid: {', '.join(points)})")
+                raise SubmissionError(f"points file {path}{_line(text, name, True)}: unknown kata {name!r} (valid: {', '.join(points)})")
             why = ("a boolean, not a number" if isinstance(value, bool) else
                    "not a number" if not isinstance(value, (int, float)) else
                    "not finite" if not math.isfinite(value) else "negative" if value < 0 else "")
             if why:
-                raise SubmissionError(f"points file {path}: {name} = {_toml(value)} is {why} "
+                raise SubmissionError(f"points file {path}{_line(text, name, True)}: {name} = {_toml(value)} is {why} "
                                       f"(points must be a finite number >= 0)")
             points[name] = float(value)
     return points
+
+
+def _read_toml(path) -> tuple[dict, str]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        return tomllib.loads(data.decode("utf-8")), data.decode("utf-8")
+    except OSError as exc:
+        raise SubmissionError(f"points file {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SubmissionError(f"points file {path}: not valid TOML ({exc})") from None
+
+
+def _line(text: str, key: str, in_points: bool = False) -> str:
+    """", line N" where ``key = ...`` is set (in the [points] table when ``in_points``)."""
+    table = ""
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.strip("[] ")
+        elif stripped.split("=")[0].strip().strip("'\"") == key and (table == "points") == in_points:
+            return f", line {n}"
+    return ""
+
+
+def load_credit(path: str | Path | None) -> str | None:
+    """The credit policy a points file sets (``credit = "checks"`` at its top), if any."""
+    if not path:
+        return None
+    doc, text = _read_toml(path)
+    credit = doc.get("credit")
+    if credit is not None and credit not in scoring.CREDITS:
+        raise SubmissionError(f"points file {path}{_line(text, 'credit')}: credit = {_toml(credit)} is not "
+                              f"one of {', '.join(map(repr, scoring.CREDITS))}")
+    return credit
 
 
 def _toml(value) -> str:
@@ -116,12 +153,14 @@ def not_graded(student: str, reason: str, points: dict[str, float], expected: di
     for kata in manifest.katas():
         total = len((expected or {}).get(kata.name, []))
         report.katas.append(KataGrade(kata.name, 0.0, points[kata.name], 0, total, "failed", reason[:2000]))
-    report.max_score = sum(k.max_points for k in report.katas)
+    scoring.total(report, report.credit)
     return report
 
 
 def table(report: Report) -> str:
-    lines = [f"{report.student}: {report.score:g} / {report.max_score:g} points   ({report.seconds:.1f} s)", ""]
+    other = ("checks", report.score_checks) if report.credit != "checks" else ("kata", report.score_kata)
+    lines = [f"{report.student}: {report.score:g} / {report.max_score:g} points   ({report.seconds:.1f} s)",
+             f"  credit: {report.credit} (with --credit {other[0]}: {other[1]:g})", ""]
     for k in report.katas:
         first = k.first_failure.splitlines()[0] if k.first_failure else ""
         lines.append(f"  {k.kata:<10} {k.points:>5g} / {k.max_points:<5g} {k.status:<12} "
@@ -130,23 +169,68 @@ def table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def visible_summary(k: KataGrade) -> tuple[str, list[dict]]:
+    """What a student may read of a kata: a line on its visible checks, and the visible failures.
+
+    With hidden checks it never says "all checks pass": at best "all visible checks pass"."""
+    if not k.checks:  # a report from before per-check results were kept
+        return f"{k.passed}/{k.total} checks pass.", []
+    visible = [c for c in k.checks if c.get("visibility", "visible") == "visible"]
+    failing = [c for c in visible if c.get("outcome") != "passed"]
+    hidden = len(k.checks) - len(visible)
+    passed = len(visible) - len(failing)
+    if hidden:
+        line = (f"all {len(visible)} visible checks pass" if not failing else
+                f"{passed}/{len(visible)} visible checks pass") + f"; {hidden} more checks are not shown."
+    else:
+        line = f"all {len(visible)} checks pass." if not failing else f"{passed}/{len(visible)} checks pass."
+    return line, failing
+
+
+def _failure_text(c: dict) -> str:
+    why = f" (likely mistake: {c['misconception']})" if c.get("misconception") else ""
+    return f"- {c.get('check') or c.get('nodeid')}: {c.get('message') or ''}{why}"
+
+
 def gradescope(report: Report) -> dict:
-    """Gradescope's results.json: top-level score, execution_time, output, and one test per kata."""
+    """Gradescope's results.json: top-level score, execution_time, output, and one test per kata,
+    plus one per kata for its hidden checks (visibility "hidden" or "after_due_date")."""
+    tests = []
+    for k in report.katas:
+        line, failing = visible_summary(k)
+        groups = {v: [c for c in k.checks if c.get("visibility", "visible") == v] for v in scoring.VISIBILITIES}
+        share = (lambda checks: k.max_points * len(checks) / k.total if k.total else 0.0)
+        visible_max = k.max_points if report.credit != "checks" or not k.checks else share(groups["visible"])
+        if not k.checks:
+            text = line + (f"\nFirst failing check: {k.first_failure}" if k.first_failure else "")
+        else:
+            text = line + "".join(f"\n{_failure_text(c)}" for c in failing)
+        score = k.points if report.credit != "checks" or not k.checks else \
+            round(k.max_points * sum(c.get("outcome") == "passed" for c in groups["visible"]) / k.total, 4)
+        tests.append({"name": f"{k.kata}: {manifest.get(k.kata).title}", "score": score, "max_score": visible_max,
+                      "status": "passed" if k.status == "passed" else "failed", "output": _clean(text[:8000]),
+                      "visibility": "visible"})
+        for vis in ("hidden", "after_due_date"):
+            checks = groups[vis]
+            if not checks:
+                continue
+            bad = [c for c in checks if c.get("outcome") != "passed"]
+            passed = len(checks) - len(bad)
+            tests.append({"name": f"{k.kata}: {'hidden checks' if vis == 'hidden' else 'checks shown after the due date'}",
+                          "score": round(k.max_points * passed / k.total, 4) if report.credit == "checks" else 0.0,
+                          "max_score": share(checks) if report.credit == "checks" else 0.0,
+                          "status": "passed" if not bad else "failed", "visibility": vis,
+                          "output": _clean((f"{passed}/{len(checks)} checks pass."
+                                            + "".join(f"\n{_failure_text(c)}" for c in bad))[:8000])})
+    for i, t in enumerate(tests, start=1):
+        t["number"] = str(i)
     return {
         "score": report.score,
         "execution_time": report.seconds,
-        "output": _clean(f"{report.score:g} / {report.max_score:g} points" + "".join(f"\n{n}" for n in report.notes)),
+        "output": _clean(f"{report.score:g} / {report.max_score:g} points (credit: {report.credit})"
+                         + "".join(f"\n{n}" for n in report.notes)),
         "stdout_visibility": "hidden",
-        "tests": [{
-            "name": f"{k.kata}: {manifest.get(k.kata).title}",
-            "number": str(i),
-            "score": k.points,
-            "max_score": k.max_points,
-            "status": "passed" if k.status == "passed" else "failed",
-            "output": _clean((f"{k.passed}/{k.total} checks pass." + (f"\nFirst failing check: {k.first_failure}"
-                                                                      if k.first_failure else ""))[:8000]),
-            "visibility": "visible",
-        } for i, k in enumerate(report.katas, start=1)],
+        "tests": tests,
     }
 
 

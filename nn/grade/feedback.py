@@ -1,0 +1,67 @@
+"""One Markdown feedback file per student: points per kata, and every failing check the
+student may see, with its message and the diagnosed misconception.
+
+Hidden checks are counted, never described: a kata whose visible checks all pass while a
+hidden one fails reads "all visible checks pass", never "all checks pass".
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .. import manifest
+from .reports import Report, visible_summary
+
+SAFE = re.compile(r"[^\w.@+-]+")
+
+
+def file_name(student: str) -> str:
+    """A file name for a student that cannot leave the feedback directory."""
+    name = SAFE.sub("_", student).strip("._") or "student"
+    return f"{name}.md"
+
+
+def _fence(text: str) -> str:
+    text = text.replace("```", "ˋˋˋ")
+    return f"```\n{text.rstrip()}\n```"
+
+
+def markdown(report: Report) -> str:
+    other = ("checks", report.score_checks) if report.credit != "checks" else ("kata", report.score_kata)
+    lines = [f"# Feedback for {report.student}", "",
+             f"**{report.score:g} / {report.max_score:g} points** (credit by {report.credit}: "
+             + ("a kata's points when all its checks pass" if report.credit == "kata"
+                else "a kata's points in proportion to the checks that pass")
+             + f"; by {other[0]} it would be {other[1]:g}).", "",
+             "| kata | points | checks |", "|---|---|---|"]
+    for k in report.katas:
+        line, _ = visible_summary(k)
+        lines.append(f"| {k.kata}: {manifest.get(k.kata).title} | {k.points:g} / {k.max_points:g} | {line} |")
+    for note in report.notes:
+        lines += ["", f"> Note: {note}"]
+    for k in report.katas:
+        line, failing = visible_summary(k)
+        if k.status == "passed" and not failing:
+            continue
+        lines += ["", f"## {k.kata}: {manifest.get(k.kata).title}", "", line[:1].upper() + line[1:]]
+        if k.status == "not started":
+            lines += ["", "Not started yet: the functions still raise NotImplementedError."]
+            continue
+        if not k.checks and k.first_failure:  # a report from before per-check results were kept
+            lines += ["", _fence(k.first_failure)]
+        for c in failing:
+            lines += ["", f"### {c.get('check') or c.get('nodeid')}", ""]
+            if c.get("misconception"):
+                lines += [f"Likely mistake: **{c['misconception']}**", ""]
+            lines.append(_fence(str(c.get("message") or "(no message)")))
+    return "\n".join(lines) + "\n"
+
+
+def write(reports: list[Report], directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for report in reports:
+        path = directory / file_name(report.student)
+        path.write_text(markdown(report), encoding="utf-8", errors="replace")
+        written.append(path)
+    return written
