@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", parents=[common], help="put back the version of a kata that reset saved")
     p.add_argument("kata")
     p.set_defaults(func=_command("learn", "cmd_restore"))
+    p = sub.add_parser("examplar", parents=[common], help="run your own tests (mytests/test_KATA.py) against correct "
+                       "and buggy implementations: are they valid, and what do they catch?")
+    p.add_argument("kata")
+    p.add_argument("--tests", metavar="FILE", help="the test file (default mytests/test_KATA.py)")
+    p.add_argument("--test-timeout", type=float, default=5.0, metavar="S",
+                   help="seconds one test may run against one implementation (default 5)")
+    p.set_defaults(func=lambda args: importlib.import_module("nn.learn.examplar").cmd_examplar(args))
     p = sub.add_parser("list", parents=[common], help="the katas in order, with their functions and the seed's section")
     p.set_defaults(func=_command("learn", "cmd_list"))
     training = argparse.ArgumentParser(add_help=False)

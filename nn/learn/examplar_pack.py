@@ -1,0 +1,145 @@
+"""The wheats and chaffs ``nn-kata examplar`` runs a learner's tests against, as bytecode.
+
+Each variant is a directory laid out like katas/, holding only compiled modules (``*.pyc``,
+no docstrings, no source): the reference with one function replaced, as
+``tests/catalogue.Variant.build`` writes it. They are built once into
+``.nn-kata/examplar/<key>/`` (the key hashes the catalogues, the reference and the Python
+bytecode version) and reused until one of those changes.
+
+Where the catalogues and ``solutions/`` are not there (a learner's starter), a pack built
+by ``python -m nn.learn.examplar_pack DIR`` and shipped as ``examplar-pack/`` at the project
+root is used instead: the same layout, with nothing in it written out as source.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import py_compile
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import manifest
+from ..impl import PROJECT_ROOT, Implementation
+from ..suite import diagnose
+from .examplar_wheats import describe_wheat
+from .state import STATE_DIR
+
+CATALOGUE = PROJECT_ROOT / "tests" / "catalogue"
+REFERENCE = PROJECT_ROOT / "solutions"
+SHIPPED = PROJECT_ROOT / "examplar-pack"
+FORMAT = "1"  # bumped when the layout below changes
+
+
+class PackedImplementation(Implementation):
+    """An implementation directory of sourceless modules (``activations.pyc``): Python's own
+    path finder loads them, so sibling imports inside it work as in katas/."""
+
+    def file_of(self, module: str) -> Path:
+        compiled = self.path / f"{module}.pyc"
+        return compiled if compiled.is_file() else super().file_of(module)
+
+
+def _load_catalogue():
+    """tests/catalogue as a private module read from its files (nn/ never imports tests/)."""
+    name = "_nn_examplar_catalogue"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, CATALOGUE / "__init__.py",
+                                                  submodule_search_locations=[str(CATALOGUE)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    bugs = importlib.import_module(f"{name}.bugs")
+    correct = importlib.import_module(f"{name}.correct")
+    package.BUGS, package.CORRECT = bugs.BUGS, correct.CORRECT
+    return package
+
+
+def have_sources() -> bool:
+    return (CATALOGUE / "bugs.py").is_file() and (CATALOGUE / "correct.py").is_file() and REFERENCE.is_dir()
+
+
+def source_key() -> str:
+    h = hashlib.sha256(FORMAT.encode() + importlib.util.MAGIC_NUMBER)
+    for path in sorted(CATALOGUE.glob("*.py")) + sorted(REFERENCE.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(Path(__file__).with_name("examplar_wheats.py").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _compile_dir(src: Path, dest: Path, label: str) -> None:
+    """Every module of ``src`` compiled into ``dest`` as a sourceless ``.pyc``. Tracebacks name
+    ``label/module.py``, a file that does not exist, so they show no line of it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for source in sorted(src.glob("*.py")):
+        py_compile.compile(str(source), cfile=str(dest / f"{source.stem}.pyc"), dfile=f"{label}/{source.name}",
+                           doraise=True, optimize=2, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+
+
+def _entry(variant, role: str, number: int) -> dict:
+    entry = {"id": f"{role}{number}", "role": role, "kata": variant.kata, "name": variant.id}
+    if role == "chaff":
+        known = diagnose.MISCONCEPTIONS.get(variant.misconception or "")
+        entry["title"] = known.title if known else (variant.misconception or "a known mistake")
+        entry["hint"] = known.hint if known else ""
+    else:
+        entry["title"] = describe_wheat(variant)
+    return entry
+
+
+def build(root: Path, kata_names: list[str]) -> None:
+    """Compile the variants of these katas into ``root``, with ``plan.json`` naming them."""
+    catalogue = _load_catalogue()
+    plan = _read_plan(root)
+    with tempfile.TemporaryDirectory(prefix="nn-examplar-") as tmp:
+        for name in kata_names:
+            entries = []
+            for role, variants in (("wheat", catalogue.CORRECT), ("chaff", catalogue.BUGS)):
+                mine = [v for v in variants if v.kata == name]
+                for number, variant in enumerate(mine, start=1):
+                    entry = _entry(variant, role, number)
+                    written = variant.build(REFERENCE, Path(tmp) / f"{name}-{entry['id']}")
+                    _compile_dir(written, root / name / entry["id"], f"<{name} {entry['id']}>")
+                    entries.append(entry)
+            plan[name] = entries
+    (root / "plan.json").write_text(json.dumps(plan, indent=1))
+
+
+def _read_plan(root: Path) -> dict:
+    try:
+        return json.loads((root / "plan.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def variants(kata: str) -> tuple[list[dict], str]:
+    """The wheats and chaffs of one kata, each with ``dir`` set, and where they came from."""
+    if have_sources():
+        root = STATE_DIR / "examplar" / source_key()
+        if kata not in _read_plan(root):
+            build(root, [kata])
+        origin = "the catalogues in tests/catalogue"
+    elif (SHIPPED / "plan.json").is_file():
+        root, origin = SHIPPED, "examplar-pack/"
+    else:
+        return [], ""
+    entries = _read_plan(root).get(kata, [])
+    for entry in entries:
+        entry["dir"] = str(root / kata / entry["id"])
+    return entries, origin
+
+
+def write_pack(dest: Path) -> Path:
+    """The pack a starter ships in place of the catalogues: every kata's variants, bytecode only."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    build(dest, manifest.names())
+    return dest
+
+
+if __name__ == "__main__":  # python -m nn.learn.examplar_pack DIR
+    print(write_pack(Path(sys.argv[1] if len(sys.argv) > 1 else "examplar-pack")))
