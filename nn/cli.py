@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "first one not done)")
     p.add_argument("kata", nargs="?")
     p.add_argument("--reset", action="store_true", help="start the hints again from the first")
+    p.add_argument("--reveal", action="store_true", help="show every rung now, the equation too, before the gate "
+                   "opens (the state records it)")
     p.set_defaults(func=_command("learn", "cmd_hint"))
     p = sub.add_parser("watch", parents=[common], help="re-check the kata in progress whenever you save")
     p.add_argument("--poll", action="store_true", help="poll the files instead of waiting for file-system events")

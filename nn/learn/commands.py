@@ -42,14 +42,19 @@ def _next(results: dict) -> str | None:
 
 
 def cmd_list(args) -> int:
+    from .ladder import course
+
+    course()  # a broken course override is said plainly, once
     for i, kata in enumerate(manifest.katas(), start=1):
         print(f"{i:>2}. {kata.name:<10} {kata.title}")
         print(f"    {kata.module}.py: {', '.join(kata.functions)}")
         print(f"    seed: {kata.seed_section}")
+        print(f"    derivation: {kata.guide_link}")
     return 0
 
 
 def cmd_status(args) -> int:
+    from .ladder import used
     from .report import SYMBOLS, colour, progress_bar, use_colour
 
     impl = impl_dir(args)
@@ -61,6 +66,8 @@ def cmd_status(args) -> int:
         kata = manifest.get(name)
         detail = {"done": "done", "not started": "not started", "error": "error",
                   "failing": f"failing ({r.passed}/{r.total} checks pass)"}[r.status]
+        rungs = used(kata)
+        detail += f"   {rungs}" if rungs else ""
         print(colour(f"  {SYMBOLS[r.status]} {i}. {name:<10} {kata.title:<46} {detail}", r.status, on))
     nxt = _next(results)
     print()
@@ -96,30 +103,24 @@ def cmd_check(args) -> int:
 
 def cmd_hint(args) -> int:
     from . import state
+    from .ladder import climb
 
+    impl = impl_dir(args)
     if args.kata:
         kata = kata_named(args.kata)
     else:
-        name = _next(compute_status(impl_dir(args), timeout=args.timeout))
+        name = _next(compute_status(impl, timeout=args.timeout))
         if name is None:
             print("All katas pass. No hints needed; `nn-kata hint KATA` still gives a kata's hints.")
             return 0
         kata = manifest.get(name)
-    seen = state.hints_shown(kata.name)
     if args.reset:
         state.set_hints_shown(kata.name, 0)
         print(f"Hints for {kata.name} start again from the first.")
         return 0
-    count = min(seen + 1, len(kata.hints))
-    state.set_hints_shown(kata.name, count)
-    print(f"Hints for kata {kata.name} ({kata.title}):")
-    for i, hint in enumerate(kata.hints[:count], start=1):
-        print(f"  {i}/{len(kata.hints)}. {hint}")
-    if count < len(kata.hints):
-        print(f"Run `nn-kata hint {kata.name}` again for the next one.")
-    else:
-        print("That was the last hint: the key equation. The rest is yours.")
-    return 0
+    lines, code = climb(kata, impl, reveal=getattr(args, "reveal", False))
+    print("\n".join(lines))
+    return code
 
 
 def cmd_reset(args) -> int:

@@ -1,5 +1,7 @@
 """The learner's local state, kept in ``.nn-kata/`` at the project root: cached results by
-content, how many hints were shown, and backups made by ``nn-kata reset`` (with the
+content, how many hints were shown (the rungs of each kata's ladder used, and whether its
+equation was revealed before the gate opened), how many versions of each kata failed their
+checks, the katas unlocked by ``nn-kata unlock``, and backups made by ``nn-kata reset`` (with the
 directory each came from, for ``nn-kata restore``)."""
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ def store_results(impl: Path, entries: dict) -> None:
     data = _read("results.json")
     data.setdefault(str(impl), {}).update(entries)
     _write("results.json", data)
+    record_check_runs(entries)
 
 
 def hints_shown(kata: str) -> int:
@@ -74,3 +77,51 @@ def record_backup(backup: Path, impl: Path) -> None:
 
 def backup_origins() -> dict:
     return _read("backups.json")
+
+
+# -- the hint ladder: rungs shown, the equation revealed early, failing check runs ------------
+
+def record_check_runs(entries: dict) -> None:
+    """Count, per kata, the distinct versions whose checks ran and failed: the gate on the
+    last rung of the hint ladder opens after enough of them. A version is its content key,
+    so running the checks again on an unchanged file is not a new attempt."""
+    data = _read("checks.json")
+    for kata, entry in entries.items():
+        status = entry.get("result", {}).get("status")
+        runs = data.setdefault(kata, {"runs": 0, "failing": []})
+        runs["runs"] += 1
+        if status in ("failing", "error") and entry.get("key") not in runs["failing"]:
+            runs["failing"] = (runs["failing"] + [entry.get("key")])[-20:]
+    _write("checks.json", data)
+
+
+def failing_check_runs(kata: str) -> int:
+    return len(_read("checks.json").get(kata, {}).get("failing", []))
+
+
+def check_runs(kata: str) -> int:
+    return int(_read("checks.json").get(kata, {}).get("runs", 0))
+
+
+def record_reveal(kata: str) -> None:
+    data = _read("ladder.json")
+    data.setdefault(kata, {})["revealed"] = True
+    _write("ladder.json", data)
+
+
+def revealed(kata: str) -> bool:
+    return bool(_read("ladder.json").get(kata, {}).get("revealed"))
+
+
+def all_hints_shown() -> dict:
+    return {k: int(v) for k, v in _read("hints.json").items()}
+
+
+def unlocked(kata: str) -> bool:
+    return kata in _read("unlocked.json")
+
+
+def record_unlock(kata: str, answers: list) -> None:
+    data = _read("unlocked.json")
+    data[kata] = answers
+    _write("unlocked.json", data)
