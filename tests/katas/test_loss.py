@@ -6,7 +6,7 @@ from hypothesis import given
 from nn.suite import oracles
 from nn.suite import strategies as S
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
-                                 call_as_is, call_text, check_no_mutation, fail, float32_atol)
+                                 call_as_is, call_text, check_no_mutation, fail, float32_atol, num)
 from nn.suite.gradient_check import check_gradient
 
 pytestmark = pytest.mark.kata_loss
@@ -200,7 +200,7 @@ def test_cross_entropy_with_exact_zeros_off_the_label(impl):
     got = assert_scalar(value, text, m=3)
     expected = -(np.log(0.5) + np.log(0.75) + np.log(1.0)) / 3
     if not np.isfinite(got):
-        fail(f"{text} returned {got}: the zero probabilities off the label must not contribute", "overflow")
+        fail(f"{text} returned {num(got)}: the zero probabilities off the label must not contribute", "overflow")
     assert_close(got, expected, text, rtol=1e-9, atol=1e-12, m=3, k=3)
 
 

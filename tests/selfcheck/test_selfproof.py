@@ -107,6 +107,14 @@ def test_summary(bug_verdicts, correct_verdicts):
     assert total["right_hint"] >= 0.85 * killed, SUMMARY.get("unhinted")
 
 
+@needs_solutions
+def test_messages_read_plainly(bug_verdicts):
+    """Numbers in failure messages read as numbers: x[0, 1] was -0.93, never np.float64(-0.93) or np.int64(0)."""
+    bad = [(b.id, f["message"][:300]) for b in BUGS for f in bug_verdicts[b.id].failures
+           if "np.float" in f["message"] or "np.int" in f["message"] or "np.uint" in f["message"]]
+    assert not bad, bad
+
+
 def _imports(path: Path):
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
