@@ -1,7 +1,7 @@
 """Hidden checks: an instructor's directory of extra tests, graded with the kata suite and never exported.
 
 A hidden test module is written like a kata test module: the ``impl`` fixture, a kata marker
-(``pytestmark = pytest.mark.kata_relu`` or a decorator), hypothesis and parametrize. What a
+(``pytestmark = pytest.mark.kata_relu``, or a decorator, which wins over the module's), hypothesis and parametrize. What a
 student is shown of it is its visibility: ``hidden`` (the default), or ``after_due_date``, set
 for a module with ``VISIBILITY = "after_due_date"`` or for one test with
 ``@pytest.mark.visibility("after_due_date")``.
@@ -60,13 +60,16 @@ def checks_for(kata):
                 continue
             is_test = (name.startswith("test") and callable(obj)) or (name.startswith("Test") and isinstance(obj, type))
             marks = own + _marks(obj)
-            if not is_test or ("kata_" + kata) not in {m.name for m in marks}:
+            katas = {m.name for m in _marks(obj) if m.name.startswith("kata_")} \
+                or {m.name for m in own if m.name.startswith("kata_")}  # a test's own kata marker wins
+            if not is_test or ("kata_" + kata) not in katas:
                 continue
             visibility = next((m.args[0] for m in reversed(marks) if m.name == "visibility" and m.args), default)
             if visibility not in VISIBILITIES:
                 raise ValueError(f"{module.__name__}.{name}: visibility {visibility!r} is not one of {VISIBILITIES}")
-            for mark in own:  # the module's marks go with the test into the kata's file
-                obj = pytest.MarkDecorator(mark)(obj)
+            for mark in own:  # the module's other marks go with the test into the kata's file
+                if not mark.name.startswith("kata_"):
+                    obj = pytest.MarkDecorator(mark)(obj)
             prefix = "Test" if isinstance(obj, type) else "test"
             found[f"{prefix}__{visibility}__{short}__{name}"] = obj
     return found
