@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-timeout", type=float, default=5.0, metavar="S",
                    help="seconds one test may run against one implementation (default 5)")
     p.set_defaults(func=lambda args: importlib.import_module("nn.learn.examplar").cmd_examplar(args))
+    p = sub.add_parser("trace", parents=[common], help="run a kata's functions on the seed's shapes and show the "
+                       "shape of every array beside each line you wrote (linear, forward, backward, train)")
+    p.add_argument("kata")
+    p.add_argument("--n-hidden", type=int, default=10, help="hidden units (default 10, the seed's; 16 makes W2 "
+                   "non-square, so that a transpose changes a shape)")
+    p.add_argument("--m", type=int, default=32, help="examples in the batch (default 32)")
+    p.set_defaults(func=lambda args: importlib.import_module("nn.learn.trace").cmd_trace(args))
     p = sub.add_parser("list", parents=[common], help="the katas in order, with their functions and the seed's section")
     p.set_defaults(func=_command("learn", "cmd_list"))
     training = argparse.ArgumentParser(add_help=False)
@@ -155,10 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_command("grade", "cmd_export"))
     p = sub.add_parser("autograder", parents=[common], help="build a Gradescope autograder, a container build context or a GitHub Classroom workflow")
     p.add_argument("--gradescope", metavar="FILE.zip")
-    p.add_argument("--github-classroom", metavar="DIR", help="a repository to add .github/workflows/classroom.yml to")
+    p.add_argument("--github-actions", metavar="DIR", help="a student repository (made by export) to add the "
+                   "GitHub Actions grader to: .github/workflows/grade.yml")
+    p.add_argument("--github-classroom", metavar="DIR", help="the old name of --github-actions (GitHub Classroom "
+                   "was discontinued)")
     p.add_argument("--docker", metavar="DIR", help="a container build context (Dockerfile and the grader) for "
                    "grading one submission per container on a cluster or a CI fleet")
     p.add_argument("--points", metavar="TOML")
+    p.add_argument("--credit", choices=["kata", "checks"], default=None, help="the credit policy (default: the "
+                   "points file's, else kata)")
+    p.add_argument("--hidden", metavar="DIR", help="hidden checks to put in the Gradescope bundle")
     p.set_defaults(func=_command("grade", "cmd_autograder"))
     return parser
 
