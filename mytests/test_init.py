@@ -6,9 +6,9 @@ Fixtures: he_normal, glorot_uniform, init_params (or fn("he_normal")). Run: nn-k
 import numpy as np
 
 
-def test_he_normal_has_the_asked_shape(he_normal):
+def test_he_normal_draws_nonzero_weights_of_the_asked_shape(he_normal):
     W = he_normal(5, 3, np.random.default_rng(0))
-    assert W.shape == (5, 3)
+    assert W.shape == (5, 3) and np.all(W != 0)
 
 
 # Your tests here. Is the variance 2/n_in (with enough draws)? The same seed, the same weights?

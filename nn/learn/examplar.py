@@ -69,8 +69,13 @@ def run_session(tests: Path, impls: list[dict], limit: float, total: float = SES
 def import_error(text: str, tests: Path) -> str:
     """What went wrong importing the test file, in a few lines: pytest's ``E`` lines."""
     lines = [line[1:].rstrip() for line in text.splitlines() if line.startswith("E ")]
-    lines = [line for line in lines if line.strip()] or text.strip().splitlines()
-    return f"{shown(tests.parent)}{tests.name} does not import:\n" + "\n".join("  " + l.strip() for l in lines[-6:])
+    lines = [line for line in lines if line.strip()][-6:] or text.strip().splitlines()[-6:]
+    indent = min(len(line) - len(line.lstrip()) for line in lines)
+    return f"{shown(tests.parent)}{tests.name} does not import:\n" + "\n".join("  " + l[indent:] for l in lines)
+
+
+def _clip(line: str, width: int = 150) -> str:
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def _own_status(impl: Path, kata: str, timeout: float, into: dict) -> None:
@@ -99,7 +104,8 @@ def judge(kata: manifest.Kata, data: dict, impls: list[dict], own_counts: bool) 
     caught: dict[str, list[str]] = {c: [] for c in chaffs}
     for t in tests.values():
         failed = {i for i, r in t["results"].items() if r["outcome"] == "failed"}
-        t["rejects"] = [(by_id[w]["title"], t["results"][w]["message"]) for w in wheats if w in failed]
+        t["rejects"] = [(by_id[w]["title"], t["results"][w]["message"]) for w in wheats
+                        if w in failed and not t["results"][w]["timed_out"]]
         t["catches"] = [c for c in chaffs if c in failed]
         if not t["uses_fixture"]:
             t["problem"] = f"takes no fixture of kata {kata.name}, so it tests nothing of yours " \
@@ -136,7 +142,7 @@ def report(kata: manifest.Kata, tests_path: Path, verdict: dict, seconds: float,
         for t in invalid:
             for title, message in t["rejects"]:
                 lines.append(f"  - {t['name']} rejects {title}")
-                lines.extend(f"      {m}" for m in message.splitlines()[:4])
+                lines.extend(f"      {_clip(m)}" for m in message.splitlines()[:3])
     else:
         lines.append(f"Validity: ✓ every test passes all {len(verdict['wheats'])} correct implementations")
     chaffs, caught = verdict["chaffs"], verdict["caught"]

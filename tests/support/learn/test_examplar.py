@@ -1,0 +1,180 @@
+"""``nn-kata examplar KATA``: a learner's own tests judged against the catalogue's correct
+(wheat) and buggy (chaff) implementations, run as a learner runs it."""
+import os
+import textwrap
+
+import pytest
+
+from nn.impl import PROJECT_ROOT
+from tests.catalogue.bugs import BUGS
+
+from .helpers import SOLUTIONS, nn_kata
+
+needs_catalogue = pytest.mark.skipif(not SOLUTIONS.is_dir() or not (PROJECT_ROOT / "tests" / "catalogue").is_dir(),
+                                     reason="solutions/ and tests/catalogue are not here")
+pytestmark = needs_catalogue
+SOFTMAX_CHAFFS = sum(b.kata == "softmax" for b in BUGS)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    # One state directory for the module: the variants are compiled once and reused.
+    return dict(os.environ, NN_KATA_STATE=str(tmp_path_factory.mktemp("state")), NO_COLOR="1")
+
+
+def examplar(tmp_path, env, source, *args, kata="softmax"):
+    tests = tmp_path / f"test_{kata}.py"
+    tests.write_text(textwrap.dedent(source))
+    proc = nn_kata("examplar", kata, "--tests", tests, *args, env=env)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+THOROUGH = """
+    import numpy as np
+
+
+    def expected(Z):
+        Z = np.asarray(Z, dtype=float)
+        e = np.exp(Z - Z.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+
+    def test_a_wide_batch(softmax):
+        Z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+        assert np.allclose(softmax(Z), expected(Z))
+
+
+    def test_a_square_batch(softmax):
+        Z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 0.0, -2.0]])
+        assert np.allclose(softmax(Z), expected(Z))
+
+
+    def test_large_logits_in_columns_far_apart(softmax):
+        Z = np.array([[1000.0, -1000.0], [999.0, -1001.0]])
+        A = softmax(Z)
+        assert np.all(np.isfinite(A)) and np.allclose(A, expected(Z))
+
+
+    def test_leaves_its_argument_alone(softmax):
+        Z = np.array([[1.0, 2.0], [3.0, 4.0]])
+        softmax(Z)
+        assert np.array_equal(Z, [[1.0, 2.0], [3.0, 4.0]])
+
+
+    def test_integer_logits(fn):
+        Z = np.array([[1, 2], [3, 4]])
+        assert np.allclose(fn("softmax")(Z), expected(Z))
+
+
+    def test_float64_in_float64_out(softmax):
+        assert softmax(np.array([[0.1, 0.2], [0.3, 0.4]])).dtype == np.float64
+"""
+
+
+def test_a_thorough_file_catches_every_chaff_and_rejects_no_wheat(tmp_path, env):
+    code, out = examplar(tmp_path, env, THOROUGH)
+    assert code == 0, out
+    assert "Validity: ✓ every test passes all" in out
+    assert f"Thoroughness: {SOFTMAX_CHAFFS} of {SOFTMAX_CHAFFS} chaffs caught" in out
+    assert "overflow or NaN" in out and "a max not taken per column" in out  # chaffs named by misconception
+    assert "Every test is valid and every chaff is caught." in out
+    assert "def softmax" not in out and "np.exp" not in out  # no variant's code is shown
+
+
+def test_the_learners_own_implementation_counts_as_a_wheat_once_it_passes(tmp_path, env):
+    code, out = examplar(tmp_path, env, THOROUGH, "--impl", SOLUTIONS)
+    assert code == 0, out
+    assert "not counted as a wheat" not in out
+    _, stubs = examplar(tmp_path, env, THOROUGH)  # katas/: the stubs
+    assert "Your own softmax in katas/ is not counted as a wheat: it does not pass the kata yet." in stubs
+
+
+def test_a_test_that_rejects_a_wheat_names_the_wheat_not_its_code(tmp_path, env):
+    code, out = examplar(tmp_path, env, """
+        import numpy as np
+
+
+        def test_exactly_my_formula(softmax):
+            Z = np.array([[0.1, 2.3, -1.7], [0.7, -0.2, 3.1], [1.9, 0.4, 0.05]])
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            assert np.array_equal(softmax(Z), e / e.sum(axis=0, keepdims=True))
+    """)
+    assert code == 1, out
+    assert "Validity: ✗ 1 of 1 tests reject a correct softmax:" in out
+    assert "test_exactly_my_formula rejects a correct softmax that uses scipy.special.logsumexp" in out
+    assert "logsumexp(" not in out
+
+
+def test_a_test_that_asserts_nothing_passes_every_chaff(tmp_path, env):
+    code, out = examplar(tmp_path, env, """
+        import numpy as np
+
+
+        def test_it_runs(softmax):
+            softmax(np.zeros((2, 2)))
+    """)
+    assert code == 1, out
+    assert f"Thoroughness: 0 of {SOFTMAX_CHAFFS} chaffs caught" in out
+    assert "test_it_runs asserts nothing: it passes every chaff" in out
+    assert "Hint for chaff 1 (" in out  # one missed chaff at a time, with its misconception's hint
+
+
+def test_an_empty_file_has_no_tests(tmp_path, env):
+    code, out = examplar(tmp_path, env, "")
+    assert code == 1
+    assert "has no tests: write a function named test_... that takes the softmax fixture" in out
+
+
+def test_a_file_that_does_not_import_is_named_with_its_error(tmp_path, env):
+    code, out = examplar(tmp_path, env, """
+        import numpy as np
+
+        def test_x(softmax:
+            pass
+    """)
+    assert code == 1
+    assert "does not import:" in out and "SyntaxError" in out and "line 4" in out
+    assert "Nothing was run." in out
+
+
+def test_tests_that_never_call_loop_or_take_no_fixture_are_each_named(tmp_path, env):
+    code, out = examplar(tmp_path, env, """
+        import numpy as np
+
+
+        def test_never_calls(softmax):
+            assert np.zeros(2).sum() == 0
+
+
+        def test_loops(softmax):
+            softmax(np.zeros((2, 2)))
+            while True:
+                pass
+
+
+        def test_no_fixture():
+            assert True
+
+
+        def test_columns_sum_to_one(softmax):
+            assert np.allclose(softmax(np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 5.0]])).sum(axis=0), 1)
+    """, "--test-timeout", "1")
+    assert code == 1, out
+    assert "test_never_calls does not exercise softmax: it never calls it through the fixture" in out
+    assert "test_loops ran past its time limit against a correct softmax" in out
+    assert "it was not run against the rest" in out
+    assert "test_no_fixture takes no fixture of kata softmax" in out
+    assert "Validity: ✓" in out  # none of them rejects a wheat, and the good test still counts
+    assert "caught by test_columns_sum_to_one" in out
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path, env):
+    proc = nn_kata("examplar", "softmax", "--tests", tmp_path / "nothing.py", env=env)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+def test_every_shipped_stub_test_is_valid_and_exercises_its_kata(tmp_path, env):
+    for kata in ("relu", "softmax", "loss", "init", "linear", "gradcheck", "forward", "backward", "train"):
+        proc = nn_kata("examplar", kata, env=env)
+        assert "Validity: ✓" in proc.stdout, proc.stdout + proc.stderr
+        assert "Tests to look at" not in proc.stdout, proc.stdout
