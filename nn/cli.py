@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "else the submission's name)")
     p.add_argument("--metadata", metavar="FILE", help="Gradescope's submission_metadata.json, read when present "
                    "for the student's name")
+    p.add_argument("--feedback", metavar="FILE", help="also write the student's feedback as Markdown")
     p.set_defaults(func=_command("grade", "cmd_grade"))
     p = sub.add_parser("grade-all", parents=[common, grading_opts], help="grade every submission in a directory, in parallel")
     p.add_argument("directory")

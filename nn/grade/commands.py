@@ -135,6 +135,7 @@ def cmd_grade(args) -> int:
                          "(Gradescope reads /autograder/results/results.json)")
     _check_writable("--json", args.json)
     _check_writable("--out", args.out)
+    _check_writable("--feedback", getattr(args, "feedback", None))
     kwargs = _grading_kwargs(args)
     from .gradescope import metadata_student, submission_in
 
@@ -159,6 +160,11 @@ def cmd_grade(args) -> int:
     if args.format == "gradescope":
         Path(args.out).write_text(json.dumps(reports.gradescope(report), indent=1))
         written.append(args.out)
+    if getattr(args, "feedback", None):
+        from . import feedback
+
+        Path(args.feedback).write_text(feedback.markdown(report), encoding="utf-8", errors="replace")
+        written.append(args.feedback)
     reports.say(reports.table(report))
     if status:
         reports.say(report.output, sys.stderr)
@@ -186,10 +192,25 @@ def cmd_export(args) -> int:
 
 
 def cmd_autograder(args) -> int:
-    from .export import docker_context, github_classroom, gradescope_bundle
+    from .export import docker_context, gradescope_bundle
 
-    if not args.gradescope and not args.github_classroom and not args.docker:
-        raise UsageError("say what to build: --gradescope FILE.zip, --docker DIR and/or --github-classroom DIR")
+    github = args.github_actions or args.github_classroom
+    if not args.gradescope and not github and not args.docker:
+        raise UsageError("say what to build: --gradescope FILE.zip, --docker DIR and/or --github-actions DIR")
+    if args.github_actions and args.github_classroom:
+        raise UsageError("--github-classroom is the old name of --github-actions: give one of them")
+    _policy(args)  # a bad points file is refused now, not in every student's run
+    hidden = None
+    if args.hidden:
+        from .hidden import check
+
+        try:
+            hidden = check(args.hidden)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if github or args.docker:
+            raise UsageError("--hidden goes in a --gradescope bundle only: a workflow or a build context in a "
+                             "student's reach would show the hidden checks")
     if args.docker:
         dest = Path(args.docker)
         if dest.exists() and any(dest.iterdir()):
@@ -199,9 +220,15 @@ def cmd_autograder(args) -> int:
         print(f"  docker build -t nn-grader {dest} && docker run --rm --network none "
               f"-v \"$PWD/ada:/submission:ro\" -v \"$PWD/out:/results\" nn-grader")
     if args.gradescope:
-        path = gradescope_bundle(Path(args.gradescope), points_file=args.points)
+        path = gradescope_bundle(Path(args.gradescope), points_file=args.points, hidden=hidden, credit=args.credit)
         print(f"wrote the Gradescope autograder {path} (setup.sh, run_autograder and the grader's source)")
-    if args.github_classroom:
-        path = github_classroom(Path(args.github_classroom))
-        print(f"wrote the GitHub Classroom workflow {path}")
+    if github:
+        from .github import workflow
+
+        if args.github_classroom:
+            print("GitHub Classroom was discontinued on 28 August 2026: --github-classroom now writes the "
+                  "GitHub Actions grader (--github-actions), which works in any organisation of student "
+                  "repositories and with Classroom 50", file=sys.stderr)
+        path = workflow(Path(github), points_file=args.points, credit=args.credit)
+        print(f"wrote the GitHub Actions grader {path}")
     return 0

@@ -1,5 +1,5 @@
 """What instructors hand out and upload: a student repository without solutions/, a
-Gradescope autograder bundle, and a GitHub Classroom workflow."""
+Gradescope autograder bundle and a container build context (the GitHub Actions grader is in github.py)."""
 from __future__ import annotations
 
 import shutil
@@ -56,6 +56,9 @@ def export(dest: Path) -> Path:
     _source_files(dest)
     (dest / "README.md").write_text(STUDENT_README)
     (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.nn-kata/\nruns/\n")
+    from .github import write_pins
+
+    write_pins(dest)  # the grader's files as exported: the GitHub Actions grader checks them
     return dest
 
 
@@ -64,8 +67,10 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # in a worker: in a bubblewrap sandbox where the container allows one, else (said in the
 # output) in a separate process only, the container being the isolation.
 cd /autograder/source
+# A .zip upload arrives unpacked; a .tar.gz stays one archive in the directory, and is graded
+# as that archive. The student's name comes from submission_metadata.json.
 /autograder/venv/bin/nn-kata grade /autograder/submission --sandbox auto --format gradescope \\
-    --out /autograder/results/results.json {points}
+    --out /autograder/results/results.json --metadata /autograder/submission_metadata.json {points}
 status=$?
 if [ ! -s /autograder/results/results.json ]; then
   # The grader itself failed: a result that says so, rather than none at all.
@@ -99,17 +104,34 @@ ENTRYPOINT ["nn-kata", "grade", "/submission", "--sandbox", "auto", "--format", 
 """
 
 
+ROOTS = ("numpy", "scipy", "pytest", "hypothesis", "watchdog", "tomli")
+
+
 def constraints() -> str:
-    """The installed versions of the grader's dependencies, pinned."""
+    """The installed versions of the grader's dependencies and of theirs, pinned (a lock file)."""
+    import re
     from importlib import metadata
 
-    lines = []
-    for name in ("numpy", "scipy", "pytest", "hypothesis", "watchdog", "tomli"):
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    pins, todo = {}, list(ROOTS)
+    while todo:
+        name = norm(todo.pop())
+        if name in pins:
+            continue
         try:
-            lines.append(f"{name}=={metadata.version(name)}")
+            dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-    return "\n".join(lines) + "\n"
+        pins[name] = dist.version
+        for req in dist.requires or []:
+            if "extra ==" in req:
+                continue  # optional extras are not installed by the grader
+            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+            if found:
+                todo.append(found.group(1))
+    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
 
 
 def docker_context(dest: Path, points_file: str | None = None) -> Path:
@@ -128,8 +150,10 @@ def docker_context(dest: Path, points_file: str | None = None) -> Path:
     return dest / "Dockerfile"
 
 
-def gradescope_bundle(path: Path, points_file: str | None = None) -> Path:
-    """A zip with setup.sh and run_autograder at its root and the grader's source beside them."""
+def gradescope_bundle(path: Path, points_file: str | None = None, hidden: Path | None = None,
+                      credit: str | None = None) -> Path:
+    """A zip with setup.sh and run_autograder at its root and the grader's source beside them;
+    the points file and the hidden checks, when given, go in it too (students never see a bundle)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,6 +163,11 @@ def gradescope_bundle(path: Path, points_file: str | None = None) -> Path:
         if points_file:
             shutil.copy(points_file, root / "points.toml")
             points = "--points /autograder/source/points.toml"
+        if hidden:
+            shutil.copytree(hidden, root / "hidden", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            points += " --hidden /autograder/source/hidden"
+        if credit:
+            points += f" --credit {credit}"
         (root / "run_autograder").write_text(RUN_AUTOGRADER.format(points=points))
         (root / "constraints.txt").write_text(constraints())
         (root / "setup.sh").write_text(SETUP_SH)
@@ -150,51 +179,4 @@ def gradescope_bundle(path: Path, points_file: str | None = None) -> Path:
                     info.external_attr = (0o755 if file.name in ("run_autograder", "setup.sh") else 0o644) << 16
                     info.compress_type = zipfile.ZIP_DEFLATED
                     zf.writestr(info, file.read_bytes())
-    return path
-
-
-def github_classroom(repo: Path) -> Path:
-    """A GitHub Classroom autograding workflow: one graded step per kata, points from the manifest."""
-    steps, ids = [], []
-    for kata in manifest.katas():
-        step_id = f"kata-{kata.name}"
-        ids.append(step_id)
-        steps.append(f"""      - name: {kata.title}
-        id: {step_id}
-        uses: classroom-resources/autograding-command-grader@v1
-        with:
-          test-name: {kata.name}
-          command: python -m pytest -q -m {kata.marker} {kata.test_file}
-          timeout: 5
-          max-score: {kata.points}
-""")
-    runners = ",".join(ids)
-    env = "\n".join(f"          {i.upper().replace('-', '_')}_RESULTS: ${{{{ steps.{i}.outputs.result }}}}" for i in ids)
-    text = f"""# Generated by `nn-kata autograder --github-classroom`.
-name: Autograding Tests
-on: [push, workflow_dispatch, repository_dispatch]
-permissions:
-  checks: write
-  actions: read
-  contents: read
-jobs:
-  run-autograding-tests:
-    runs-on: ubuntu-latest
-    if: github.actor != 'github-classroom[bot]'
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install -e .
-{"".join(steps)}      - name: Autograding Reporter
-        uses: classroom-resources/autograding-grading-reporter@v1
-        env:
-{env}
-        with:
-          runners: {runners}
-"""
-    path = repo / ".github" / "workflows" / "classroom.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
     return path
