@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alphas", help="comma-separated learning rates (default: 9 from 1e-3 to 10)")
     p.add_argument("--subset", type=int, default=10000, help="train on the first N examples (default 10000)")
     p.set_defaults(func=_command("train", "cmd_lr_sweep"))
+    p = sub.add_parser("experiment", parents=[common, training], help="the seed's lessons as experiments: init "
+                       "(zeros, unit variance, He, Glorot side by side) or lr (the learning-rate sweep)")
+    p.add_argument("which", choices=["init", "lr"])
+    p.add_argument("--alphas", help="lr: comma-separated learning rates (default: 9 from 1e-3 to 10)")
+    p.add_argument("--subset", type=int, help="train on the first N examples (default 2000 for init, 10000 for lr)")
+    p.add_argument("--no-plots", action="store_true")
+    p.set_defaults(func=_command("train", "cmd_experiment"))
     grading_opts = argparse.ArgumentParser(add_help=False)
     grading_opts.add_argument("--points", metavar="TOML", help="a TOML file with a [points] table overriding the manifest")
     grading_opts.add_argument("--credit", choices=["kata", "checks"], default=None,

@@ -125,6 +125,9 @@ def cmd_train(args) -> int:
           + ("   (SYNTHETIC DATA)" if ds.synthetic else ""))
     print(f"time: training {record.seconds_training:.1f} s, loading {record.seconds_loading:.1f} s; "
           f"peak memory {record.peak_memory_mb:.0f} MB")
+    if record.reading.get("lines"):
+        print("reading the run:")
+        print("\n".join(f"  {line}" for line in record.reading["lines"]))
     saved = ["params.npz", "run.json"]
     if not args.no_plots:
         predictions = net.predict(params, ds.X_test)
@@ -164,4 +167,41 @@ def cmd_lr_sweep(args) -> int:
     (out / "lr_sweep.json").write_text(json.dumps(rows, indent=1))
     plots.lr_sweep(rows, out / "lr_sweep.png", ds.name)
     print(f"saved in {out}/: lr_sweep.json, lr_sweep.png")
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    """``nn-kata experiment init`` (the initialisation lesson) and ``experiment lr`` (the sweep)."""
+    if args.which == "lr":
+        args.subset = 10000 if args.subset is None else args.subset
+        return cmd_lr_sweep(args)
+    from .experiments import init_experiment
+
+    net = _network(args)
+    if args.alpha is None:
+        args.alpha = 0.1
+    if args.iterations is None:
+        args.iterations = 50
+    if args.alpha <= 0 or args.iterations < 1 or args.n_hidden < 1:
+        raise UsageError("--alpha must be > 0, --iterations and --n-hidden >= 1")
+    ds = _load_data(args)
+    _say_data(ds)
+    subset = 2000 if args.subset is None else args.subset
+    if subset and subset < ds.X_train.shape[1]:
+        ds.X_train, ds.y_train = ds.X_train[:, :subset], ds.y_train[:subset]
+    print(f"initialisation: zeros, unit variance, He and Glorot, {args.iterations} full-batch steps each on "
+          f"{ds.X_train.shape[1]:,} examples, alpha {args.alpha:g}, with {shown(net.impl.path)}")
+    out = _out_dir(args, ds.name, "init")
+    try:
+        rows, text, saved = init_experiment(net, ds, steps=args.iterations, alpha=args.alpha, n_hidden=args.n_hidden,
+                                            seed=args.seed, out=out, with_plots=not args.no_plots)
+    except NotImplementedError as exc:
+        raise UsageError(f"{exc}\n(the experiment uses your forward, backward, update and cross_entropy: finish "
+                         "those katas first, or run it with --impl solutions)") from None
+    for row in rows:
+        if not row["source"].startswith("the experiment"):
+            print(f"  {row['scheme']}: weights from {row['source']}")
+    print()
+    print("\n".join(text))
+    print(f"\nsaved in {out}/: {', '.join(saved)}")
     return 0

@@ -51,6 +51,7 @@ class Record:
     seconds_training: float = 0.0
     peak_memory_mb: float = 0.0
     stopped: str = "finished"
+    reading: dict = field(default_factory=dict)  # the run read back: see nn/train/reading.py
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -148,6 +149,9 @@ def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dic
     X_sample, y_sample = X[:, sample], y[sample]
     record = Record(options=asdict(opts), dataset=data.name, source=data.source, synthetic=data.synthetic,
                     impl=str(net.impl.path))
+    from . import reading
+
+    probes: dict = {"update_ratios": []}
     bar = Progress(total, enabled=progress)
     first_loss = None
     step = 0
@@ -168,7 +172,13 @@ def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dic
             if not math.isfinite(loss) or (step > 10 and loss > 3 * first_loss + 1):
                 raise Diverged(_divergence_message(loss, step, opts.alpha, first_loss))
             alpha = opts.alpha / (1.0 + opts.decay * (step // steps_per_epoch))
+            if step == 0:
+                probes["dead_start"] = reading.dead_fraction(cache)
+            measure = step % max(1, total // 50) == 0 or step == total - 1
+            before = reading.snapshot(params) if measure else None
             params = net.update(params, optimizer.step(net.backward(params, cache, Xb, Yb)), alpha)
+            if measure:
+                probes["update_ratios"].append({"step": step, **reading.update_ratios(before, params)})
             step += 1
             record.iterations.append(step - 1)
             record.losses.append(loss)
@@ -186,6 +196,12 @@ def train(net: Network, data, opts: Options, progress: bool = True) -> tuple[dic
     if record.stopped == "finished" or record.stopped.startswith("interrupted"):
         record.train_accuracy = net.accuracy(params, X, y)
         record.test_accuracy = net.accuracy(params, Xt, yt)
+    if record.losses and not record.stopped.startswith("diverged"):
+        try:
+            probes["dead_end"] = reading.dead_fraction(net.forward(params, X_sample)[1])
+        except Exception:  # a reading never costs a run
+            probes["dead_end"] = None
+    record.reading = reading.read_run(record.losses, probes)
     record.peak_memory_mb = peak_memory_mb()
     return params, record
 
