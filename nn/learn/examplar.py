@@ -56,13 +56,14 @@ def run_session(tests: Path, impls: list[dict], limit: float, total: float = SES
         try:
             proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                                   timeout=total, stdin=subprocess.DEVNULL)
-            output = proc.stdout + proc.stderr
+            output, code = proc.stdout + proc.stderr, proc.returncode
         except subprocess.TimeoutExpired:
-            output = f"the tests were stopped after {total:g} s in all"
-        collect = out.with_suffix(".collect.txt")
-        data = json.loads(out.read_text()) if out.exists() else {"records": [], "collected": 0}
-        data["collect_errors"] = collect.read_text() if collect.exists() else ""
-        data["output"] = output
+            output, code = f"the tests were stopped after {total:g} s in all", None
+        events = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    data = {"records": [e for e in events if "test" in e], "output": output, "returncode": code,
+            "collect_errors": "\n".join(e["collect_error"] for e in events if "collect_error" in e),
+            "finished": any("collected" in e for e in events),
+            "last_started": next((e["start"] for e in reversed(events) if "start" in e), None)}
     return data
 
 
@@ -72,6 +73,19 @@ def import_error(text: str, tests: Path) -> str:
     lines = [line for line in lines if line.strip()][-6:] or text.strip().splitlines()[-6:]
     indent = min(len(line) - len(line.lstrip()) for line in lines)
     return f"{shown(tests.parent)}{tests.name} does not import:\n" + "\n".join("  " + l[indent:] for l in lines)
+
+
+def stopped(data: dict, impls: list[dict], tests: Path) -> str:
+    """Why no verdict: the test that was running when the process ended, against what."""
+    last, where = data["last_started"] or "", ""
+    name = last.split("::")[-1]
+    for impl in impls:
+        if f"[{impl['id']}]" in name or f"-{impl['id']}]" in name or f"[{impl['id']}-" in name:
+            where = f" against {impl['title']}"
+    tail = "\n".join("  " + line for line in data["output"].strip().splitlines()[-5:])
+    what = f"{name.split('[')[0]} ended the test process{where}" if last else "the test process ended"
+    return (f"{shown(tests.parent)}{tests.name}: {what} (os._exit, a crash, or a session longer than "
+            f"{SESSION_TIMEOUT:g} s), so there is no verdict. A test must return or fail.\nThe end of the output:\n{tail}")
 
 
 def _clip(line: str, width: int = 150) -> str:
@@ -190,10 +204,12 @@ def cmd_examplar(args) -> int:
         print(import_error(data["collect_errors"], tests_path))
         print(f"\nNothing was run. Fix the file and run `nn-kata examplar {kata.name}` again.")
         return 1
-    if not data["records"]:
-        tail = "\n".join(data["output"].strip().splitlines()[-5:]) if data["collected"] else ""
+    if not data["records"] and data["returncode"] == 5:  # pytest's "no tests collected"
         print(f"{shown(tests_path.parent)}{tests_path.name} has no tests: write a function named test_... that takes "
-              f"the {kata.functions[0]} fixture, as the stub's example does." + (f"\n{tail}" if tail else ""))
+              f"the {kata.functions[0]} fixture, as the stub's example does.")
+        return 1
+    if not data["finished"]:
+        print(stopped(data, impls, tests_path))
         return 1
     result = own.get("result")
     own_counts = result is not None and result.status == "done"

@@ -52,7 +52,6 @@ def _plan(config) -> dict:
 
 
 def pytest_configure(config):
-    config._nn_examplar_records = []
     config._nn_examplar_loaded = {}
     config._nn_examplar_slow = {}
 
@@ -184,7 +183,7 @@ def pytest_runtest_makereport(item, call):
                    else "\n".join(call.excinfo.exconly().strip().splitlines()[:6]))
         if timed_out and impl != "yours":  # a loop in the learner's own code costs only that run
             item.config._nn_examplar_slow[test_key(item)] = impl
-    item.config._nn_examplar_records.append({
+    _emit({
         "test": test_key(item), "impl": impl, "when": rep.when,
         "outcome": "skipped" if rep.skipped else ("failed" if rep.failed else "passed"),
         "calls": getattr(item, "_nn_calls", {}), "message": message, "timed_out": timed_out,
@@ -192,17 +191,24 @@ def pytest_runtest_makereport(item, call):
     })
 
 
+def _emit(event: dict) -> None:
+    """One line of the results file, written at once: a test that ends the process leaves
+    every verdict before it, and its own start, behind."""
+    path = os.environ.get(PLAN_ENV)
+    if path:
+        out = json.loads(Path(path).read_text())["out"]
+        with open(out, "a") as f:
+            f.write(json.dumps(event) + "\n")
+
+
 def pytest_collectreport(report):
-    if report.failed and os.environ.get(PLAN_ENV):
-        out = Path(json.loads(Path(os.environ[PLAN_ENV]).read_text())["out"])
-        errors = out.with_suffix(".collect.txt")
-        with open(errors, "a") as f:
-            f.write(str(report.longrepr) + "\n")
+    if report.failed:
+        _emit({"collect_error": str(report.longrepr)})
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _emit({"start": nodeid})
 
 
 def pytest_sessionfinish(session, exitstatus):
-    path = os.environ.get(PLAN_ENV)
-    if path:
-        out = Path(json.loads(Path(path).read_text())["out"])
-        out.write_text(json.dumps({"records": session.config._nn_examplar_records,
-                                   "collected": session.testscollected}, indent=1))
+    _emit({"collected": session.testscollected})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import py_compile
 import shutil
 import sys
@@ -30,16 +31,25 @@ from .state import STATE_DIR
 CATALOGUE = PROJECT_ROOT / "tests" / "catalogue"
 REFERENCE = PROJECT_ROOT / "solutions"
 SHIPPED = PROJECT_ROOT / "examplar-pack"
-FORMAT = "1"  # bumped when the layout below changes
+FORMAT = "2"  # bumped when the layout below changes
 
 
 class PackedImplementation(Implementation):
-    """An implementation directory of sourceless modules (``activations.pyc``): Python's own
-    path finder loads them, so sibling imports inside it work as in katas/."""
+    """A variant: sourceless modules (``activations.pyc``), the one it changes in its own
+    directory and the rest in the pack's ``base/``. Python's own path finder loads them, so
+    sibling imports inside it work as in katas/."""
+
+    def __init__(self, directory, **kwargs):
+        super().__init__(directory, **kwargs)
+        self.base = self.path.parent.parent / "base"
+        if self.base.is_dir() and str(self.base) not in self._package.__path__:
+            self._package.__path__.append(str(self.base))
 
     def file_of(self, module: str) -> Path:
-        compiled = self.path / f"{module}.pyc"
-        return compiled if compiled.is_file() else super().file_of(module)
+        for where in (self.path, self.base):
+            if (where / f"{module}.pyc").is_file():
+                return where / f"{module}.pyc"
+        return super().file_of(module)
 
 
 def _load_catalogue():
@@ -70,13 +80,23 @@ def source_key() -> str:
     return h.hexdigest()[:16]
 
 
-def _compile_dir(src: Path, dest: Path, label: str) -> None:
-    """Every module of ``src`` compiled into ``dest`` as a sourceless ``.pyc``. Tracebacks name
-    ``label/module.py``, a file that does not exist, so they show no line of it."""
+def _compile_dir(src: Path, dest: Path, label: str, only: str = "*") -> None:
+    """The modules of ``src`` (all, or ``only``) compiled into ``dest`` as sourceless ``.pyc``.
+    Tracebacks name ``label/module.py``, a file that does not exist, so they show no line of it."""
     dest.mkdir(parents=True, exist_ok=True)
-    for source in sorted(src.glob("*.py")):
+    for source in sorted(src.glob(f"{only}.py")):
         py_compile.compile(str(source), cfile=str(dest / f"{source.stem}.pyc"), dfile=f"{label}/{source.name}",
                            doraise=True, optimize=2, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+
+
+def _settle(built: Path, final: Path) -> None:
+    """Put a built directory in place in one step; if a build running beside this one got
+    there first, its copy (the same bytes) stays."""
+    try:
+        os.rename(built, final)
+    except OSError:
+        if not final.is_dir():
+            raise
 
 
 def _entry(variant, role: str, number: int) -> dict:
@@ -93,8 +113,11 @@ def _entry(variant, role: str, number: int) -> dict:
 def build(root: Path, kata_names: list[str]) -> None:
     """Compile the variants of these katas into ``root``, with ``plan.json`` naming them."""
     catalogue = _load_catalogue()
-    plan = _read_plan(root)
     with tempfile.TemporaryDirectory(prefix="nn-examplar-") as tmp:
+        if not (root / "base").is_dir():
+            _compile_dir(REFERENCE, Path(tmp) / "base", "<reference>")
+            root.mkdir(parents=True, exist_ok=True)
+            _settle(Path(tmp) / "base", root / "base")
         for name in kata_names:
             entries = []
             for role, variants in (("wheat", catalogue.CORRECT), ("chaff", catalogue.BUGS)):
@@ -102,10 +125,17 @@ def build(root: Path, kata_names: list[str]) -> None:
                 for number, variant in enumerate(mine, start=1):
                     entry = _entry(variant, role, number)
                     written = variant.build(REFERENCE, Path(tmp) / f"{name}-{entry['id']}")
-                    _compile_dir(written, root / name / entry["id"], f"<{name} {entry['id']}>")
+                    compiled = Path(tmp) / f"{name}-{entry['id']}.pyc.d"
+                    _compile_dir(written, compiled, f"<{name} {entry['id']}>", only=variant.module)
+                    final = root / name / entry["id"]
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.rmtree(final, ignore_errors=True)  # a build that stopped half-way
+                    _settle(compiled, final)
                     entries.append(entry)
-            plan[name] = entries
-    (root / "plan.json").write_text(json.dumps(plan, indent=1))
+            plan = {**_read_plan(root), name: entries}
+            part = root / f"plan.json.{os.getpid()}"
+            part.write_text(json.dumps(plan, indent=1))
+            part.replace(root / "plan.json")  # the plan names a kata only once all its variants are there
 
 
 def _read_plan(root: Path) -> dict:

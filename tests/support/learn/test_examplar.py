@@ -178,3 +178,42 @@ def test_every_shipped_stub_test_is_valid_and_exercises_its_kata(tmp_path, env):
         proc = nn_kata("examplar", kata, env=env)
         assert "Validity: ✓" in proc.stdout, proc.stdout + proc.stderr
         assert "Tests to look at" not in proc.stdout, proc.stdout
+
+
+def test_a_test_that_ends_the_process_is_named_with_the_implementation_it_ran_against(tmp_path, env):
+    code, out = examplar(tmp_path, env, """
+        import os
+
+        import numpy as np
+
+
+        def test_exits(softmax):
+            softmax(np.zeros((2, 2)))
+            os._exit(3)
+    """)
+    assert code == 1
+    assert "test_exits ended the test process against a correct softmax" in out
+    assert "there is no verdict" in out
+
+
+def test_a_shipped_pack_runs_without_the_catalogues_and_holds_no_source(tmp_path, monkeypatch):
+    """What a starter ships in place of tests/catalogue and solutions/: bytecode only."""
+    from nn.learn import examplar_pack
+
+    pack = examplar_pack.write_pack(tmp_path / "examplar-pack")
+    assert not list(pack.rglob("*.py"))
+    monkeypatch.setattr(examplar_pack, "CATALOGUE", tmp_path / "no-catalogue")
+    monkeypatch.setattr(examplar_pack, "SHIPPED", pack)
+    entries, origin = examplar_pack.variants("softmax")
+    assert origin == "examplar-pack/"
+    assert sum(e["role"] == "chaff" for e in entries) == SOFTMAX_CHAFFS
+    chaff = next(e for e in entries if e["name"] == "softmax-no-max-shift")
+    softmax = examplar_pack.PackedImplementation(chaff["dir"]).function("softmax")
+    import inspect
+
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        assert np.isnan(softmax(np.array([[1000.0], [999.0]]))).any()  # the bug is there to catch
+    with pytest.raises(OSError):
+        inspect.getsource(softmax)  # and its code is not
