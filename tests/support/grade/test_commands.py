@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from nn import cli, manifest
-from nn.grade import engine, reports, unpack
+from nn.grade import engine, reports, scoring, unpack
 from nn.impl import PROJECT_ROOT
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
@@ -48,8 +48,7 @@ class FakeEngine:
                                                   "" if ok else "ValueError: caf\udcff"))
         if student in self.surrogate:
             report.notes.append("a note with \udcff in it")
-        report.score = sum(k.points for k in report.katas)
-        report.max_score = sum(k.max_points for k in report.katas)
+        scoring.rescore(report, points, kwargs.get("credit", "kata"))  # both policies, as _finish does
         return report
 
 
@@ -357,3 +356,61 @@ def test_real_grade_all_leaves_no_temporary_directory_behind(tmp_path):
     rows = gradebook(tmp_path / "g.csv")
     assert rows["ada"][-2] == "100" and rows["jean.dupont"][-2] == "0"
     assert sorted(tmp.iterdir()) == []  # the grader's copy of the tests and every scratch directory are gone
+
+
+# -- Gradescope: what its harness hands the autograder ------------------------------------------------------
+
+def test_gradescope_grades_a_lone_archive_and_names_the_student_from_the_metadata(tmp_path, fake, capsys):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    tar_modules(SOLUTIONS, sub / "upload.tar.gz", "w:gz")  # Gradescope unpacks only .zip uploads
+    meta = tmp_path / "submission_metadata.json"
+    meta.write_text(json.dumps({"users": [{"email": "ada@example.org", "name": "Ada Lovelace", "id": 7}],
+                                "previous_submissions": []}))
+    code, out, _ = run(["grade", sub, "--metadata", meta, "--format", "gradescope", "--out", tmp_path / "r.json",
+                        "--json", tmp_path / "report.json"], capsys)
+    assert code == 0 and out.startswith("Ada Lovelace: 100 / 100")
+    assert fake.calls[0][2] == sorted(f"{m}.py" for m in manifest.MODULES)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["student"] == "Ada Lovelace" and "graded the archive upload.tar.gz" in report["notes"][0]
+    # loose files, and no metadata file at all: the directory, named as before
+    loose = copy_modules(SOLUTIONS, tmp_path / "loose")
+    code, out, _ = run(["grade", loose, "--metadata", tmp_path / "missing.json"], capsys)
+    assert code == 0 and out.startswith("loose: 100 / 100")
+
+
+def test_the_gradescope_bundle_refuses_a_bad_points_file_when_built(tmp_path, capsys):
+    toml = tmp_path / "points.toml"
+    toml.write_text("[points]\nrelu = nan\n")
+    code, _, err = run(["autograder", "--gradescope", tmp_path / "ag.zip", "--points", toml], capsys)
+    assert code == 2 and "line 2: relu = nan is not finite" in err and not (tmp_path / "ag.zip").exists()
+    toml.write_text('credit = "half"\n')
+    code, _, err = run(["autograder", "--gradescope", tmp_path / "ag.zip", "--points", toml], capsys)
+    assert code == 2 and "line 1: credit = 'half' is not one of 'kata', 'checks'" in err
+
+
+def test_the_gradescope_bundle_carries_hidden_checks_points_and_a_lock_file(tmp_path, capsys):
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_extra.py").write_text("import pytest\npytestmark = pytest.mark.kata_relu\n")
+    toml = tmp_path / "points.toml"
+    toml.write_text('credit = "checks"\n[points]\nrelu = 5\n')
+    code, _, err = run(["autograder", "--gradescope", tmp_path / "ag.zip", "--points", toml, "--hidden",
+                        tmp_path / "checks"], capsys)
+    assert code == 0, err
+    with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
+        script = zf.read("run_autograder").decode()
+        lock = zf.read("constraints.txt").decode()
+        assert "hidden/test_extra.py" in zf.namelist() and "points.toml" in zf.namelist()
+    assert "--hidden /autograder/source/hidden" in script and "--metadata /autograder/submission_metadata.json" in script
+    assert "results.json" in script and "numpy==" in lock and "pluggy==" in lock  # pytest's own dependency, pinned
+    code, _, err = run(["autograder", "--github-actions", tmp_path / "repo", "--hidden", tmp_path / "checks"], capsys)
+    assert code == 2 and "--hidden goes in a --gradescope bundle only" in err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--credit", "checks"], "credit: checks (with --credit kata: 100)"),
+    ([], "credit: kata (with --credit checks: 100)"),
+])
+def test_grade_table_shows_both_policies(tmp_path, fake, capsys, argv, says):
+    code, out, _ = run(["grade", copy_modules(SOLUTIONS, tmp_path / "ada"), *argv], capsys)
+    assert code == 0 and says in out
