@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "non-square, so that a transpose changes a shape)")
     p.add_argument("--m", type=int, default=32, help="examples in the batch (default 32)")
     p.set_defaults(func=lambda args: importlib.import_module("nn.learn.trace").cmd_trace(args))
+    p = sub.add_parser("unlock", parents=[common], help="predict before you run: answer a kata's short questions "
+                       "(a course may require it before check)")
+    p.add_argument("kata")
+    p.set_defaults(func=lambda args: importlib.import_module("nn.learn.unlock").cmd_unlock(args))
     p = sub.add_parser("list", parents=[common], help="the katas in order, with their functions and the seed's section")
     p.set_defaults(func=_command("learn", "cmd_list"))
     training = argparse.ArgumentParser(add_help=False)

@@ -92,6 +92,12 @@ def cmd_check(args) -> int:
         if name is None:
             print("All katas pass. Nothing left to check.")
             return 0
+    from .unlock import locked_message
+
+    locked = locked_message(name)
+    if locked:
+        print(locked)
+        return 1
     if args.verbose:
         result = run_katas([name], impl, timeout=args.timeout, verbose=True)[name]
         print(result.output)
