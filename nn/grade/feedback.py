@@ -26,6 +26,14 @@ def _fence(text: str) -> str:
     return f"```\n{text.rstrip()}\n```"
 
 
+def _guide() -> str:
+    """The derivation guide a course names (``[course] guide``), when there is one."""
+    try:
+        return manifest.course().guide
+    except (AttributeError, ValueError):
+        return ""
+
+
 def markdown(report: Report) -> str:
     other = ("checks", report.score_checks) if report.credit != "checks" else ("kata", report.score_kata)
     lines = [f"# Feedback for {report.student}", "",
@@ -44,6 +52,9 @@ def markdown(report: Report) -> str:
         if k.status == "passed" and not failing:
             continue
         lines += ["", f"## {k.kata}: {manifest.get(k.kata).title}", "", line[:1].upper() + line[1:]]
+        guide = _guide()
+        if guide:
+            lines += ["", f"The derivation: `{guide}#kata-{k.kata}` (its section \"Kata {k.kata}\")."]
         if k.status == "not started":
             lines += ["", "Not started yet: the functions still raise NotImplementedError."]
             continue

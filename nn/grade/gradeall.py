@@ -184,6 +184,11 @@ def grade_all(args) -> int:
     reports.say(f"graded {len(todo)} in {seconds:.1f} s{rate}; gradebook {csv_path}, reports in {out}/")
     for path in written[1:]:
         reports.say(f"wrote {path}")
+    graded_now = {student for student, _ in todo}
+    for student, _ in submissions:
+        if student not in graded and student not in graded_now:
+            reports.say(f"not in the gradebook: {student}: no current report, and --only leaves it out "
+                        f"(grade it with --only {student}, or without --only)", sys.stderr)
     for student in crashed:
         reports.say(f"not graded: {student}: the grader failed on it (see {out / (student + '.json')})", sys.stderr)
     for _, _, why in clashes:

@@ -67,6 +67,7 @@ def picture(reports: list[Report], path: Path) -> bool:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         return False
     rows = passes(reports)
@@ -79,10 +80,12 @@ def picture(reports: list[Report], path: Path) -> bool:
     left.invert_yaxis()
     left.set_xlabel("students")
     left.set_title("Per kata")
-    left.legend(loc="lower right", fontsize=8)
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
     labels = [f"{e['kata']}: {e['misconception']}" for e in found]
-    right.barh(labels or ["(none)"], [len(e["students"]) for e in found] or [0], color="#d68910")
-    right.invert_yaxis()
+    right.barh(labels or ["(none)"], [len(e["students"]) for e in found] or [0], color="#d68910", height=0.6)
+    right.set_ylim(max(len(labels), 5) - 0.5, -0.5)  # top down, bars of one height however few
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.set_xlabel("students")
     right.set_title("Most shared mistakes")
     right.tick_params(axis="y", labelsize=8)
