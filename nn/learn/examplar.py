@@ -88,7 +88,7 @@ def stopped(data: dict, impls: list[dict], tests: Path) -> str:
             f"{SESSION_TIMEOUT:g} s), so there is no verdict. A test must return or fail.\nThe end of the output:\n{tail}")
 
 
-def _clip(line: str, width: int = 150) -> str:
+def _clip(line: str, width: int = 110) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
@@ -152,11 +152,11 @@ def report(kata: manifest.Kata, tests_path: Path, verdict: dict, seconds: float,
     invalid = [t for t in tests if t["rejects"]]
     lines.append("")
     if invalid:
-        lines.append(f"Validity: ✗ {len(invalid)} of {len(tests)} tests reject a correct {kata.name}:")
+        lines.append(f"Validity: ✗ {len(invalid)} of {len(tests)} tests reject a correct implementation:")
         for t in invalid:
             for title, message in t["rejects"]:
                 lines.append(f"  - {t['name']} rejects {title}")
-                lines.extend(f"      {_clip(m)}" for m in message.splitlines()[:3])
+                lines.extend(f"      {_clip(m)}" for m in message.splitlines()[:2])
     else:
         lines.append(f"Validity: ✓ every test passes all {len(verdict['wheats'])} correct implementations")
     chaffs, caught = verdict["chaffs"], verdict["caught"]

@@ -100,7 +100,7 @@ def test_a_test_that_rejects_a_wheat_names_the_wheat_not_its_code(tmp_path, env)
             assert np.array_equal(softmax(Z), e / e.sum(axis=0, keepdims=True))
     """)
     assert code == 1, out
-    assert "Validity: ✗ 1 of 1 tests reject a correct softmax:" in out
+    assert "Validity: ✗ 1 of 1 tests reject a correct implementation:" in out
     assert "test_exactly_my_formula rejects a correct softmax that uses scipy.special.logsumexp" in out
     assert "logsumexp(" not in out
 
