@@ -4,6 +4,7 @@ the worst entry, and a hint when the mistake is a known one (see ``nn.suite.diag
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 
@@ -109,6 +110,11 @@ def as_array(value, call: str, what: str = "result") -> np.ndarray:
     return arr  # np.asarray drops ndarray subclasses, so one that lies in __eq__ is read plainly
 
 
+def is_bias(what: str) -> bool:
+    """Whether a value named ``what`` may be a bias or a bias gradient (b1, db, params['b2'], or an unnamed result)."""
+    return what == "result" or re.search(r"(?<![A-Za-z])d?b\d?(?![A-Za-z0-9])", what) is not None
+
+
 def _shape_message(call: str, what: str, expected_shape, got) -> str:
     return f"{call} gave the wrong shape for the {what}\n  expected: {tuple(expected_shape)}\n  got:      {describe(got)}"
 
@@ -117,9 +123,11 @@ def assert_shape(actual, expected_shape, call: str, what: str = "result", expect
     a = as_array(actual, call, what)
     if a.shape != tuple(expected_shape):
         if expected is not None:
-            mid = _diagnose.diagnose(a, expected, alternatives=alternatives)
+            mid = _diagnose.diagnose(a, expected, alternatives=alternatives, bias=is_bias(what))
         else:
             mid = _diagnose.shape_misconception(a.shape, expected_shape)
+            if mid in ("bias-vector", "bias-row") and not is_bias(what):
+                mid = None
         fail(_shape_message(call, what, expected_shape, a), mid)
     return a
 
@@ -146,7 +154,8 @@ def assert_close(
     a = as_array(actual, call, what)
     if a.shape != expected.shape:
         fail(_shape_message(call, what, expected.shape, a),
-             misconception or _diagnose.diagnose(a, expected, m=m, k=k, alternatives=alternatives, wrong_m=wrong_m))
+             misconception or _diagnose.diagnose(a, expected, m=m, k=k, alternatives=alternatives, wrong_m=wrong_m,
+                                                 bias=is_bias(what)))
     raw = a
     a = a.astype(np.float64)
     with np.errstate(all="ignore"):

@@ -171,8 +171,10 @@ _TABLE = [
     Misconception("int-division", "integer division",
                   "// rounds down to a whole number: 3 // 4 is 0. Divide with / to get a fraction."),
     Misconception("alpha-not-followed", "the step size is not alpha at every step",
-                  "Every iteration steps with exactly the alpha passed in: no constant of your own, no decay, no "
-                  "extra 1/m."),
+                  "Every step, of every parameter, uses exactly the alpha passed in: no constant of your own, no "
+                  "decay, no extra 1/m, and no parameter (a bias, say) stepped without it."),
+    Misconception("log-base", "a logarithm in another base",
+                  "The loss uses the natural logarithm, np.log: np.log2 or np.log10 scale it by a constant factor."),
     Misconception("off-by-one", "one iteration too few or too many",
                   "train makes exactly `iterations` updates, and records the loss of the forward pass before each one: "
                   "the returned parameters come after the last update."),
@@ -237,7 +239,7 @@ def shape_misconception(a_shape, e_shape) -> str | None:
     return None
 
 
-def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, wrong_m=()) -> str | None:
+def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, wrong_m=(), bias=True) -> str | None:
     """Return the id of the misconception that ``actual`` matches, or None.
 
     ``alternatives`` maps misconception ids to the answer that mistake would give (a dict,
@@ -245,6 +247,8 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
     oracles (softmax along the wrong axis, say). They are the most specific evidence, so
     they are tried first; then relations between the shapes, then between the values.
     ``wrong_m`` lists the sizes a learner may take for the batch size m by mistake.
+    ``bias=False`` says the value is not a bias or a bias gradient: a (n,) or (1, n) shape
+    where (n, 1) belongs is then only a missing or extra axis, not a bias mistake.
     """
     if actual is None:
         return "returned-none"
@@ -264,17 +268,18 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
         if _close(a, alt_arr) and not _close(e, alt_arr):
             return mid
     if a.shape != e.shape:
-        if shape_misconception(a.shape, e.shape) == "bias-vector":
+        if shape_misconception(a.shape, e.shape) == "bias-vector" and bias:
             return "bias-vector"
         if a.ndim == 0 and e.ndim >= 1 and (e.size > 1 or (e.ndim == 2 and e.shape[1] == 1)) and _close(a, e.sum()):
             return "scalar-sum"
         if a.shape == e.T.shape and e.ndim == 2 and _close(a, e.T):
             return "transposed"
-        if shape_misconception(a.shape, e.shape) == "bias-row":
+        if shape_misconception(a.shape, e.shape) == "bias-row" and bias:
             return "bias-row"
         if a.size == e.size and _close(a.reshape(e.shape), e):
             return "extra-dimension"
-        return shape_misconception(a.shape, e.shape)
+        mid = shape_misconception(a.shape, e.shape)
+        return None if mid in ("bias-vector", "bias-row") and not bias else mid
     raw_dtype = np.asarray(raw).dtype
     finite = np.isfinite(e)
     if np.issubdtype(raw_dtype, np.integer) and np.all(finite) and np.any(e != np.trunc(e)) and _close(a, np.trunc(e)):

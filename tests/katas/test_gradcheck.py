@@ -25,8 +25,8 @@ def test_numerical_gradient_matches_the_exact_gradient(impl, x):
     f, grad = _cubic(c)
     x_in = x.copy()
     text = call_text("numerical_gradient", f=f, x=x) + " with f(x) = sum(c x^3) + sum(sin x)"
-    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), f, x_in), x.shape, text)
     exact = grad(x)
+    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), f, x_in), x.shape, text, what="gradient", expected=exact)
     # Central differences are accurate to ~1e-10 here; one-sided ones are off by ~1e-5.
     assert_close(out, exact, text, rtol=1e-7, atol=1e-7,
                  alternatives={"forward-difference": _one_sided(f, x), "two-h": 2 * exact})
@@ -65,7 +65,8 @@ def test_numerical_gradient_perturbs_x_in_any_memory_layout(impl, layout):
     c = np.linspace(0.5, 2.0, base.size).reshape(base.shape)
     f, grad = _cubic(c)
     text = call_text("numerical_gradient", f=f, x=x) + f" with f(x) = sum(c x^3) + sum(sin x), x in {layout}"
-    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), f, x), base.shape, text)
+    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), f, x), base.shape, text, what="gradient",
+                       expected=grad(base))
     assert_close(out, grad(base), text, rtol=1e-7, atol=1e-7, alternatives={"copies-x": np.zeros(base.shape)})
     if not np.allclose(x, base, rtol=1e-12, atol=1e-12):
         i = np.unravel_index(int(np.argmax(np.abs(x - base))), base.shape)
@@ -76,7 +77,8 @@ def test_numerical_gradient_returns_float64(impl):
     """For a float64 x the estimate is float64: a float32 result throws away the digits the check needs."""
     x = np.array([[0.3, -1.2], [2.0, 0.5]])
     text = call_text("numerical_gradient", f=np.sum, x=x)
-    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), lambda v: float(np.sum(v ** 2)), x), x.shape, text)
+    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), lambda v: float(np.sum(v ** 2)), x), x.shape, text,
+                       what="gradient", expected=2 * x)
     assert_float_dtype(out, text, "float64")
 
 
@@ -99,7 +101,7 @@ def test_numerical_gradient_perturbs_x_in_place(impl):
     C = rng.normal(size=(2, 3))
     loss = lambda _: float(np.sum(C * params["W1"] ** 2))  # noqa: E731 - ignores its argument on purpose
     text = "numerical_gradient(lambda _: loss(params), params['W1'])"
-    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), loss, params["W1"]), (2, 3), text)
+    out = assert_shape(call_as_is(impl.fn("numerical_gradient"), loss, params["W1"]), (2, 3), text, what="gradient")
     assert_close(out, 2 * C * params["W1"], text, rtol=1e-7, atol=1e-7,
                  alternatives={"copies-x": np.zeros((2, 3))})
 
@@ -131,6 +133,7 @@ def _formulas(a, b):
         alts.append(("relative-error-formula", np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12))))
         alts.append(("relative-error-formula", np.abs(a - b).sum() / (np.abs(a).sum() + np.abs(b).sum())))
         alts.append(("relative-error-formula", nd / max(na, nb) if max(na, nb) > 0 else 0.0))
+        alts.append(("relative-error-formula", nd ** 2 / (na ** 2 + nb ** 2)))
         for eps in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6):
             alts.append(("eps-in-ratio", nd / (na + nb + eps)))
     return alts

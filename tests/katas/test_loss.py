@@ -67,7 +67,7 @@ def test_one_hot_labels_of_every_integer_dtype_and_large_batches(impl, dtype, m)
     text = call_text("one_hot", labels=labels)
     try:
         out = call(impl.fn("one_hot"), labels)
-    except (OverflowError, IndexError) as exc:
+    except OverflowError as exc:
         fail(f"{text} raised {type(exc).__name__}: {exc}", "index-overflow")
     assert_close(out, oracles.one_hot(labels, 10), text, rtol=0, atol=0,
                  alternatives={"index-overflow": _wrapped_flat_index(labels, 10)})
@@ -115,6 +115,8 @@ def _ce_alternatives(A, Y):
         for eps in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5):
             alts.append(("log-eps", -np.sum(Y * np.log(A + eps)) / m))
             alts.append(("log-eps", -np.sum(Y * np.log(np.clip(A, eps, 1 - eps))) / m))
+        exact = -np.sum(np.where(Y > 0, Y * np.log(np.where(Y > 0, A, 1.0)), 0.0)) / m
+        alts += [("log-base", exact / np.log(2.0)), ("log-base", exact / np.log(10.0))]
     return alts
 
 

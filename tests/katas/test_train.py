@@ -49,7 +49,8 @@ def test_update_takes_one_gradient_step(impl, alpha):
         if np.array_equal(np.asarray(out[key]), params[key]):
             fail(f"{text}: {key} did not change", "missing-update")
         assert_close(out[key], expected[key], text, what=key, rtol=1e-12, atol=1e-12,
-                     alternatives={"sign-flipped": params[key] + alpha * grads["d" + key]})
+                     alternatives={"sign-flipped": params[key] + alpha * grads["d" + key],
+                                   "alpha-not-followed": params[key] - grads["d" + key]})
 
 
 def test_update_leaves_grads_unchanged(impl):

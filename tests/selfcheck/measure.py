@@ -48,7 +48,7 @@ def summary_lines(r: dict) -> list[str]:
 
 
 def main(argv=None) -> int:
-    from tests.catalogue.bugs import BUGS_ROUND_1, BUGS_ROUND_2
+    from tests.catalogue.bugs import BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3
     from tests.catalogue.correct import CORRECT_ROUND_1, CORRECT_ROUND_2
 
     from .runner import run_variants
@@ -60,14 +60,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.kata:
         keep = set(args.kata)
-        BUGS_ROUND_1, BUGS_ROUND_2 = ([b for b in r if b.kata in keep] for r in (BUGS_ROUND_1, BUGS_ROUND_2))
+        BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3 = ([b for b in r if b.kata in keep]
+                                                    for r in (BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3))
         CORRECT_ROUND_1, CORRECT_ROUND_2 = ([c for c in r if c.kata in keep] for r in (CORRECT_ROUND_1, CORRECT_ROUND_2))
     with tempfile.TemporaryDirectory() as tmp:
-        bv = run_variants(BUGS_ROUND_1 + BUGS_ROUND_2, Path(tmp) / "bugs", jobs=args.jobs)
+        bv = run_variants(BUGS_ROUND_1 + BUGS_ROUND_2 + BUGS_ROUND_3, Path(tmp) / "bugs", jobs=args.jobs)
         cv = run_variants(CORRECT_ROUND_1 + CORRECT_ROUND_2, Path(tmp) / "correct", jobs=args.jobs)
     out = {}
     for name, bugs, correct in (("round 1", BUGS_ROUND_1, CORRECT_ROUND_1), ("round 2", BUGS_ROUND_2, CORRECT_ROUND_2),
-                                ("all", BUGS_ROUND_1 + BUGS_ROUND_2, CORRECT_ROUND_1 + CORRECT_ROUND_2)):
+                                ("round 3", BUGS_ROUND_3, []),
+                                ("all", BUGS_ROUND_1 + BUGS_ROUND_2 + BUGS_ROUND_3, CORRECT_ROUND_1 + CORRECT_ROUND_2)):
         r = rates(bugs, bv, correct, cv)
         out[name] = r
         print(f"== {name}: {len(bugs)} bugs, {len(correct)} correct variants")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nn import manifest
-from tests.catalogue.bugs import BUGS, BUGS_ROUND_1, BUGS_ROUND_2
+from tests.catalogue.bugs import BUGS, BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3
 from tests.catalogue.correct import CORRECT, CORRECT_ROUND_1, CORRECT_ROUND_2
 
 from .conftest import SUMMARY
@@ -91,7 +91,8 @@ def test_summary(bug_verdicts, correct_verdicts):
     total = rates(BUGS, bug_verdicts, CORRECT, correct_verdicts)
     for i, line in enumerate(summary_lines(total)):
         SUMMARY[f"all{i}"] = line
-    for name, bugs, correct in (("round 1", BUGS_ROUND_1, CORRECT_ROUND_1), ("round 2", BUGS_ROUND_2, CORRECT_ROUND_2)):
+    for name, bugs, correct in (("round 1", BUGS_ROUND_1, CORRECT_ROUND_1), ("round 2", BUGS_ROUND_2, CORRECT_ROUND_2),
+                                ("round 3", BUGS_ROUND_3, [])):
         r = rates(bugs, bug_verdicts, correct, correct_verdicts)
         SUMMARY[name] = (f"{name}: {r['killed']}/{r['bugs']} rejected, {r['accepted']}/{r['correct']} accepted; "
                          f"right hint {r['right_hint']}, wrong hint {r['wrong_hint']}, no hint {r['no_hint']}")
