@@ -143,6 +143,11 @@ def _asserts(item) -> bool | None:
     return False
 
 
+def _impl_id(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params["examplar_impl"]["id"] if callspec and "examplar_impl" in callspec.params else None
+
+
 def _on_alarm(signum, frame):
     raise ExamplarTimeout()
 
@@ -154,6 +159,8 @@ def pytest_runtest_call(item):
     slow = item.config._nn_examplar_slow.get(test_key(item))
     if slow:
         pytest.skip(f"not run: it ran past the time limit against {slow}")
+    if _impl_id(item) == "yours" and item.config._nn_examplar_slow.get(("yours",)):
+        pytest.skip("not run: your own implementation ran past the time limit in an earlier test")
     use_alarm = limit > 0 and hasattr(signal, "SIGALRM")
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
@@ -174,15 +181,14 @@ def pytest_runtest_makereport(item, call):
         return
     if rep.when != "call" and not rep.failed:
         return
-    callspec = getattr(item, "callspec", None)
-    impl = callspec.params["examplar_impl"]["id"] if callspec and "examplar_impl" in callspec.params else None
+    impl = _impl_id(item)
     message, timed_out = "", False
     if call.excinfo is not None and not rep.skipped:
         timed_out = call.excinfo.errisinstance(ExamplarTimeout)
         message = ("it ran past the time limit" if timed_out
                    else "\n".join(call.excinfo.exconly().strip().splitlines()[:6]))
-        if timed_out and impl != "yours":  # a loop in the learner's own code costs only that run
-            item.config._nn_examplar_slow[test_key(item)] = impl
+        if timed_out:  # a loop in the learner's own code costs one limit, and no test its other runs
+            item.config._nn_examplar_slow[("yours",) if impl == "yours" else test_key(item)] = impl
     _emit({
         "test": test_key(item), "impl": impl, "when": rep.when,
         "outcome": "skipped" if rep.skipped else ("failed" if rep.failed else "passed"),
@@ -191,13 +197,17 @@ def pytest_runtest_makereport(item, call):
     })
 
 
+_OUT: dict = {}  # plan file -> the results file it names
+
+
 def _emit(event: dict) -> None:
     """One line of the results file, written at once: a test that ends the process leaves
     every verdict before it, and its own start, behind."""
     path = os.environ.get(PLAN_ENV)
     if path:
-        out = json.loads(Path(path).read_text())["out"]
-        with open(out, "a") as f:
+        if path not in _OUT:
+            _OUT[path] = json.loads(Path(path).read_text())["out"]
+        with open(_OUT[path], "a") as f:
             f.write(json.dumps(event) + "\n")
 
 

@@ -31,7 +31,7 @@ from .state import STATE_DIR
 CATALOGUE = PROJECT_ROOT / "tests" / "catalogue"
 REFERENCE = PROJECT_ROOT / "solutions"
 SHIPPED = PROJECT_ROOT / "examplar-pack"
-FORMAT = "2"  # bumped when the layout below changes
+FORMAT = "3"  # bumped when the layout below changes
 
 
 class PackedImplementation(Implementation):
@@ -103,8 +103,10 @@ def _entry(variant, role: str, number: int) -> dict:
     entry = {"id": f"{role}{number}", "role": role, "kata": variant.kata, "name": variant.id}
     if role == "chaff":
         known = diagnose.MISCONCEPTIONS.get(variant.misconception or "")
-        entry["title"] = known.title if known else (variant.misconception or "a known mistake")
-        entry["hint"] = known.hint if known else ""
+        # A bug the catalogue names no misconception for gets the kata's first hint, which
+        # says what the function must do, and gives its id away no more than a title would.
+        entry["title"] = known.title if known else "a mistake with no name in the catalogue"
+        entry["hint"] = known.hint if known else manifest.get(variant.kata).hints[0]
     else:
         entry["title"] = describe_wheat(variant)
     return entry

@@ -55,6 +55,11 @@ THOROUGH = """
         assert np.all(np.isfinite(A)) and np.allclose(A, expected(Z))
 
 
+    def test_logits_far_apart_in_one_column(softmax):
+        Z = np.array([[1000.0], [-1000.0]])
+        assert np.allclose(softmax(Z), [[1.0], [0.0]])
+
+
     def test_leaves_its_argument_alone(softmax):
         Z = np.array([[1.0, 2.0], [3.0, 4.0]])
         softmax(Z)
