@@ -39,23 +39,42 @@ def test_only_the_last_rung_gives_a_final_formula():
             assert not leaked, f"{kata.name}: an early rung gives {leaked}"
 
 
+# Docstrings as the stubs had them before they were rewritten to ask rather than tell (sha1 of
+# each, first 12 hex digits). While a stub's docstring is still one of these, a final formula
+# in it is reported as a skip; any other docstring that gives one fails the test.
+NOT_YET_REWRITTEN = {
+    "relu_backward": "593e1b3ac72d", "softmax_cross_entropy_backward": "d74261258c3e",
+    "he_normal": "76a89dcaac55", "glorot_uniform": "93dd57ed72f8", "linear_backward": "c8a78e9dd353",
+    "forward": "8a8ee46739d3", "backward": "53038b963f81",
+}
+
+
 def _stubs_with_formulas():
+    """(function, formula, whether the docstring is one not yet rewritten) for every final
+    formula found in a stub's docstring or its module's."""
+    import hashlib
+
     found = []
     for kata in manifest.katas():
         tree = ast.parse((PROJECT_ROOT / "katas" / f"{kata.module}.py").read_text())
         docs = {n.name: ast.get_docstring(n) or "" for n in tree.body if isinstance(n, ast.FunctionDef)}
         module_doc = ast.get_docstring(tree) or ""
         for fn in kata.functions:
+            legacy = hashlib.sha1(docs.get(fn, "").encode()).hexdigest()[:12] == NOT_YET_REWRITTEN.get(fn)
             for formula in kata.formulas:
-                if _norm(formula) in _norm(docs.get(fn, "") + module_doc):
-                    found.append(f"{kata.module}.{fn}: {formula}")
+                if _norm(formula) in _norm(docs.get(fn, "")):
+                    found.append((f"{kata.module}.{fn}", formula, legacy))
+                elif _norm(formula) in _norm(module_doc):
+                    found.append((f"{kata.module} (module docstring)", formula, False))
     return found
 
 
 def test_no_stub_docstring_gives_a_final_formula():
     found = _stubs_with_formulas()
+    rewritten = [f"{where}: {formula}" for where, formula, legacy in found if not legacy]
+    assert not rewritten, "stub docstrings give a final formula: " + "; ".join(rewritten)
     if found:
-        pytest.skip("stubs not yet rewritten; they still give: " + "; ".join(found))
+        pytest.skip("stubs not yet rewritten; they still give: " + "; ".join(f"{w}: {f}" for w, f, _ in found))
 
 
 @pytest.fixture
