@@ -113,10 +113,6 @@ def revealed(kata: str) -> bool:
     return bool(_read("ladder.json").get(kata, {}).get("revealed"))
 
 
-def all_hints_shown() -> dict:
-    return {k: int(v) for k, v in _read("hints.json").items()}
-
-
 def unlocked(kata: str) -> bool:
     return kata in _read("unlocked.json")
 
