@@ -254,10 +254,20 @@ def trace(kata_name: str, impl_path: Path, n_hidden: int = 10, m: int = 32) -> t
     tracer = Tracer(source, kata_name, sizes)
     head = [f"trace {kata_name}: {impl.display(kata.module)} on the seed's shapes "
             f"(n_in {sizes['n_in']}, n_hidden {n_hidden}, n_out 10, m {m})"]
-    if stood_in:
-        head.append(f"(trusted stand-ins for the other modules' {', '.join(sorted(stood_in))})")
+    calls = inputs(kata_name, sizes)
+    todo, seen = [c[0] for c in calls], set()
+    while todo:  # the traced functions and the same-file functions they call
+        name = todo.pop()
+        code = getattr(vars(module).get(name), "__code__", None)
+        if name in seen or code is None:
+            continue
+        seen.add(name)
+        todo += [n for n in code.co_names if getattr(vars(module).get(n), "__module__", None) == module.__name__]
+    used = {n for f in seen for n in vars(module)[f].__code__.co_names} & set(stood_in)
+    if used:
+        head.append(f"(your {', '.join(sorted(used))} from other modules: trusted stand-ins here)")
     try:
-        for fname, args, kwargs in inputs(kata_name, sizes):
+        for fname, args, kwargs in calls:
             fn = getattr(module, fname, None)
             if not callable(fn):
                 raise UsageError(f"{impl.display(kata.module)} has no function {fname}()")
