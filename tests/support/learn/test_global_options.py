@@ -22,9 +22,14 @@ COMMANDS = {
     "grade-all": ["class/"],
     "export": ["starter/"],
     "autograder": [],
+    "trace": ["backward"],
+    "unlock": ["relu"],
+    "experiment": ["init", "--dataset", "synthetic", "--no-download", "--iterations", "3", "--subset", "100",
+                   "--no-plots"],
+    "examplar": ["softmax"],
 }
 # The commands that read the implementation directory.
-USE_IMPL = ["status", "check", "hint", "watch", "reset", "restore", "train", "lr-sweep"]
+USE_IMPL = ["status", "check", "hint", "watch", "reset", "restore", "train", "lr-sweep", "trace", "experiment"]
 
 
 def both_ways(command, options):
