@@ -137,7 +137,7 @@ def cmd_grade(args) -> int:
     _check_writable("--out", args.out)
     _check_writable("--feedback", getattr(args, "feedback", None))
     kwargs = _grading_kwargs(args)
-    from .gradescope import metadata_student, submission_in
+    from .gradescope import metadata_student, previous_scores, submission_in
 
     submission, found = submission_in(submission)
     student = getattr(args, "student", None) or metadata_student(getattr(args, "metadata", None)) \
@@ -152,6 +152,9 @@ def cmd_grade(args) -> int:
             report, status = _crashed(student, exc, kwargs, {}), 1
     if found:
         report.notes.insert(0, found)
+    previous = previous_scores(getattr(args, "metadata", None))
+    if previous:
+        report.notes.append(f"previous submissions: {len(previous)}, best score {max(previous):g}")
     # Every file first: nothing printed afterwards can keep a report from being written.
     written = []
     if args.json:

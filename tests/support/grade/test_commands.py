@@ -366,13 +366,15 @@ def test_gradescope_grades_a_lone_archive_and_names_the_student_from_the_metadat
     tar_modules(SOLUTIONS, sub / "upload.tar.gz", "w:gz")  # Gradescope unpacks only .zip uploads
     meta = tmp_path / "submission_metadata.json"
     meta.write_text(json.dumps({"users": [{"email": "ada@example.org", "name": "Ada Lovelace", "id": 7}],
-                                "previous_submissions": []}))
+                                "previous_submissions": [{"score": 40.0, "results": {"score": 40.0}},
+                                                         {"score": 85.0, "results": {"score": 85.0}}]}))
     code, out, _ = run(["grade", sub, "--metadata", meta, "--format", "gradescope", "--out", tmp_path / "r.json",
                         "--json", tmp_path / "report.json"], capsys)
     assert code == 0 and out.startswith("Ada Lovelace: 100 / 100")
     assert fake.calls[0][2] == sorted(f"{m}.py" for m in manifest.MODULES)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["student"] == "Ada Lovelace" and "graded the archive upload.tar.gz" in report["notes"][0]
+    assert "previous submissions: 2, best score 85" in report["notes"]
     # loose files, and no metadata file at all: the directory, named as before
     loose = copy_modules(SOLUTIONS, tmp_path / "loose")
     code, out, _ = run(["grade", loose, "--metadata", tmp_path / "missing.json"], capsys)
@@ -414,3 +416,13 @@ def test_the_gradescope_bundle_carries_hidden_checks_points_and_a_lock_file(tmp_
 def test_grade_table_shows_both_policies(tmp_path, fake, capsys, argv, says):
     code, out, _ = run(["grade", copy_modules(SOLUTIONS, tmp_path / "ada"), *argv], capsys)
     assert code == 0 and says in out
+
+
+def test_gradebook_notes_say_who_hit_a_limit():
+    from nn.grade import lms
+
+    r = reports.not_graded("ada", "x", reports.load_points(None))
+    r.notes = ["not searched for the kata modules: __MACOSX/", "stopped: the kata ran past its time limit"]
+    r.katas[0].first_failure = ("check: the grading process ended or was stopped during this kata "
+                                "(a time or memory limit)")
+    assert lms.notes(r) == "stopped: the kata ran past its time limit; relu: hit a time or memory limit"
