@@ -130,12 +130,12 @@ def judge(kata: manifest.Kata, data: dict, impls: list[dict], own_counts: bool) 
             t["problem"] = f"does not exercise {' or '.join(kata.functions)}: it never calls it through the fixture"
         elif t["rejects"]:
             t["problem"] = "rejects a correct implementation"
-        elif not t["catches"] and chaffs:
-            t["problem"] = ("asserts nothing: it passes every chaff" if t["asserts"] is False
-                            else "passes every chaff: it does not tell right from wrong yet")
+        elif not t["catches"] and chaffs and t["asserts"] is False:
+            t["problem"] = "asserts nothing: it passes every chaff"
         else:
             t["problem"] = None
-        if t["problem"] is None or t["problem"].startswith(("passes every", "asserts nothing")):
+        t["note"] = t["problem"] is None and not t["catches"] and bool(chaffs)  # valid, but catches none
+        if t["problem"] is None:
             for c in t["catches"]:
                 caught[c].append(t["name"])
     return {"tests": list(tests.values()), "wheats": wheats, "chaffs": chaffs, "caught": caught, "by_id": by_id}
@@ -173,6 +173,10 @@ def report(kata: manifest.Kata, tests_path: Path, verdict: dict, seconds: float,
     if problems:
         lines.append("\nTests to look at:")
         lines.extend(f"  - {t['name']} {t['problem']}" for t in problems)
+    quiet = [t["name"] for t in tests if t["note"]]
+    if quiet:
+        lines.append(f"\nCatching no chaff (fine if they check what no chaff gets wrong): {', '.join(quiet[:6])}"
+                     + (f" and {len(quiet) - 6} more" if len(quiet) > 6 else ""))
     ok = not invalid and not problems and not missed and bool(tests)
     if ok:
         lines.append("\nEvery test is valid and every chaff is caught.")

@@ -54,6 +54,18 @@ def _plan(config) -> dict:
 def pytest_configure(config):
     config._nn_examplar_loaded = {}
     config._nn_examplar_slow = {}
+    if os.environ.get(PLAN_ENV):
+        # Registered last, so that its ``impl`` wins over the suite's: the kata suite's own
+        # tests (tests/katas) then run against the plan too, through the same counted seam.
+        config.pluginmanager.register(SuiteSeam(), "nn-examplar-suite-seam")
+
+
+class SuiteSeam:
+    """``impl.fn("softmax")``, the suite's seam, pointed at the implementation under test."""
+
+    @pytest.fixture
+    def impl(self, examplar_impl):
+        return examplar_impl
 
 
 class Handle:
@@ -126,21 +138,39 @@ def test_key(item) -> str:
     return item.originalname + (f"[{'-'.join(rest)}]" if rest else "")
 
 
+CHECKING_WORDS = ("assert", "check", "expect", "verify", "ensure")
+
+
 def _asserts(item) -> bool | None:
-    """Whether the test's own code checks anything: an assert, pytest.raises, a numpy
-    assert_* or pytest.fail. None when its source cannot be read."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(item.function))))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Assert, ast.Raise)):
-            return True
-        if isinstance(node, ast.Call):
-            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if "assert" in name.lower() or name in ("raises", "fail", "warns"):
+    """Whether the test checks anything: an assert or raise, pytest.raises or pytest.fail, a
+    call whose name says it checks (np.testing.assert_allclose, check_shape ...), or a
+    function of the test's own module that does one of these. None when its source cannot
+    be read."""
+    module = getattr(item, "module", None)
+    seen: set = set()
+
+    def checks(function, depth: int) -> bool | None:
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(function))))
+        except (OSError, TypeError, SyntaxError):
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Assert, ast.Raise)):
                 return True
-    return False
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if any(word in name.lower() for word in CHECKING_WORDS) or name in ("raises", "fail", "warns"):
+                return True
+            helper = getattr(module, name, None) if isinstance(node.func, ast.Name) else None
+            if depth < 3 and inspect.isfunction(helper) and helper.__module__ == getattr(module, "__name__", None) \
+                    and name not in seen:
+                seen.add(name)
+                if checks(helper, depth + 1):
+                    return True
+        return False
+
+    return checks(item.function, 0)
 
 
 def _impl_id(item) -> str | None:

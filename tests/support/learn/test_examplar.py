@@ -222,3 +222,11 @@ def test_a_shipped_pack_runs_without_the_catalogues_and_holds_no_source(tmp_path
         assert np.isnan(softmax(np.array([[1000.0], [999.0]]))).any()  # the bug is there to catch
     with pytest.raises(OSError):
         inspect.getsource(softmax)  # and its code is not
+
+
+def test_the_suites_own_softmax_tests_through_the_same_fixture_are_valid_and_catch_every_chaff(env):
+    """The machinery proves itself: ``impl.fn`` in tests/katas is pointed at the same plan."""
+    proc = nn_kata("examplar", "softmax", "--tests", PROJECT_ROOT / "tests" / "katas" / "test_softmax.py",
+                   "--test-timeout", "60", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"Thoroughness: {SOFTMAX_CHAFFS} of {SOFTMAX_CHAFFS} chaffs caught" in proc.stdout
