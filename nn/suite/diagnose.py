@@ -77,7 +77,7 @@ _TABLE = [
                   "that a seed reproduces a run."),
     Misconception("ignores-rng", "not reproducible from the Generator",
                   "The same seed gave different weights, or different seeds gave the same ones: every draw must come "
-                  "from the rng argument, not from a new Generator."),
+                  "from the rng argument, not from np.random.* (numpy's global state) and not from a new Generator."),
     Misconception("forward-difference", "one-sided differences",
                   "The estimate is only accurate to O(h): use the central difference (f(x+h) - f(x-h)) / (2h)."),
     Misconception("not-restored", "x not restored",

@@ -138,7 +138,7 @@ BUGS_ROUND_1 = [
     B("he-global-rng", "init", "initialization", """
         def he_normal(n_out, n_in, rng):
             return np.random.randn(n_out, n_in) * np.sqrt(2.0 / n_in)
-    """, "global-rng"),
+    """, "ignores-rng"),
     B("he-fresh-generator", "init", "initialization", """
         def he_normal(n_out, n_in, rng):
             return np.random.default_rng().normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
