@@ -127,7 +127,9 @@ def judge(kata: manifest.Kata, data: dict, impls: list[dict], own_counts: bool) 
         elif t["slow"]:
             t["problem"] = f"ran past its time limit against {t['slow']}; it was not run against the rest"
         elif t["calls"] == 0:
-            t["problem"] = f"does not exercise {' or '.join(kata.functions)}: it never calls it through the fixture"
+            t["problem"] = (f"does not exercise {kata.functions[0]}: it never calls it through the fixture"
+                            if len(kata.functions) == 1 else f"does not exercise {', '.join(kata.functions)}: it "
+                            f"calls none of them through the fixtures")
         elif t["rejects"]:
             t["problem"] = "rejects a correct implementation"
         elif not t["catches"] and chaffs and t["asserts"] is False:

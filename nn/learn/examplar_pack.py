@@ -152,6 +152,9 @@ def variants(kata: str) -> tuple[list[dict], str]:
     if have_sources():
         root = STATE_DIR / "examplar" / source_key()
         if kata not in _read_plan(root):
+            for old in root.parent.glob("*"):  # builds from catalogues as they were before
+                if old != root and old.is_dir() and len(old.name) == len(root.name):
+                    shutil.rmtree(old, ignore_errors=True)
             build(root, [kata])
         origin = "the catalogues in tests/catalogue"
     elif (SHIPPED / "plan.json").is_file():
