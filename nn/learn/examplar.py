@@ -189,13 +189,13 @@ def cmd_examplar(args) -> int:
     from . import examplar_pack
 
     kata = kata_named(args.kata)
+    impl = impl_dir(args)
     tests_path = tests_file(args, kata)
     start = time.perf_counter()
     entries, _origin = examplar_pack.variants(kata.name)
     if not entries:
         raise UsageError("no wheats and chaffs to run your tests against: neither tests/catalogue with solutions/ "
                          "nor examplar-pack/ is in this project (ask your instructor for the pack)")
-    impl = impl_dir(args)
     own: dict = {}
     checker = threading.Thread(target=_own_status, args=(impl, kata.name, args.timeout, own), daemon=True)
     checker.start()
