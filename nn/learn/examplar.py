@@ -10,8 +10,9 @@ it passes its kata.
   wheat does differently, never its code;
 - thoroughness: the chaffs caught by a valid test, out of those run, each named by its
   misconception; for one missed chaff, that misconception's hint;
-- bad tests: a file that does not import, a test that never calls the kata's functions,
-  one that runs past its time limit, one that passes every chaff.
+- bad tests: a file that does not import or has no tests, a test that takes no fixture or
+  never calls the kata's functions, one that runs past its time limit, one that asserts
+  nothing, one that ends the process.
 """
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ from ..impl import PROJECT_ROOT, shown
 from ..usage import UsageError, impl_dir
 from ..usage import kata as kata_named
 
-DEFAULT_TEST_TIMEOUT = 5.0
 SESSION_TIMEOUT = 300.0
 
 
@@ -52,7 +52,7 @@ def run_session(tests: Path, impls: list[dict], limit: float, total: float = SES
         cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "nn.suite.plugin",
                "-p", "nn.learn.examplar_fixtures", "-q", "--no-header", "-p", "no:warnings", "--tb=no",
                "-o", "addopts=", f"--rootdir={PROJECT_ROOT}", str(tests)]
-        env = dict(os.environ, NN_EXAMPLAR_PLAN=str(plan), PYTHONDONTWRITEBYTECODE="1")
+        env = dict(os.environ, NN_EXAMPLAR_PLAN=str(plan))
         try:
             proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                                   timeout=total, stdin=subprocess.DEVNULL)
