@@ -27,6 +27,10 @@ class Kata:
     guide: str = ""  # the anchor of the kata's section in the derivation guide
     formulas: tuple[str, ...] = ()  # final formulas: only the last rung and the guide give them
     questions: tuple["Question", ...] = ()  # asked by ``nn-kata unlock``
+    # Functions of other katas this kata's own code calls. While it is checked, these (and
+    # only these) run as the suite's trusted stand-ins: a bug elsewhere cannot fail this
+    # kata, and no other kata's answer can be borrowed through them.
+    uses: tuple[str, ...] = ()
 
     @property
     def guide_link(self) -> str:
@@ -139,6 +143,7 @@ def katas() -> tuple[Kata, ...]:
                 guide=entry.get("guide", ""),
                 formulas=tuple(entry.get("formulas", ())),
                 questions=tuple(Question.from_toml(q) for q in entry.get("questions", ())),
+                uses=tuple(entry.get("uses", ())),
             )
         )
     return tuple(out)

@@ -111,12 +111,13 @@ def kata_of(item) -> manifest.Kata | None:
 
 @pytest.fixture
 def impl(request, implementation, monkeypatch):
-    """The implementation under test, with every *other* kata's functions replaced by
-    trusted oracles, so that a test fails only for its own kata's code."""
+    """The implementation under test, with the functions of other katas that this kata uses
+    (the manifest's ``uses``) replaced by trusted oracles, so that a test fails only for its
+    own kata's code."""
     kata = kata_of(request.node)
+    uses = {f: manifest.kata_of_function(f).module for f in (kata.uses if kata else ())}
     if not isinstance(implementation, Implementation):  # a worker process: it stands in on request
-        implementation.stand_ins = {f: other.module for other in manifest.katas()
-                                    if kata is not None and other.name != kata.name for f in other.functions}
+        implementation.stand_ins = uses
         return RemoteKataFunctions(implementation)
     modules = {}
     for name in manifest.MODULES:
@@ -124,18 +125,14 @@ def impl(request, implementation, monkeypatch):
             modules[name] = implementation.module(name)
         except (ImplementationError, KataTimeout):
             continue  # reported by the tests of the katas that live there
-    for other in manifest.katas():
-        if kata is None or other.name == kata.name or other.module not in modules:
+    for fname, module_name in uses.items():
+        original = getattr(modules.get(module_name), fname, None)
+        if original is None:
             continue
-        for fname in other.functions:
-            original = getattr(modules[other.module], fname, None)
-            stand_in = getattr(oracles, fname)
-            if original is None:
-                continue
-            for module in modules.values():
-                for gname, value in list(vars(module).items()):
-                    if value is original:
-                        monkeypatch.setattr(module, gname, stand_in)
+        for module in modules.values():
+            for gname, value in list(vars(module).items()):
+                if value is original:
+                    monkeypatch.setattr(module, gname, getattr(oracles, fname))
     return KataFunctions(implementation)
 
 

@@ -168,11 +168,15 @@ class RemoteImplementation:
         ident, name = message.get("id"), message.get("name")
         if ident is not None:
             fn = callbacks.get(ident) if isinstance(ident, int) else None
-        else:
-            fn = getattr(oracles, name, None) if isinstance(name, str) and self._stands_in(name) else None
-        if fn is None:
-            raise ProtocolError(f"a callback to an unknown function ({ident!r}, {name!r})")
+            if fn is None:
+                raise ProtocolError(f"a callback to an unknown function ({ident!r})")
+        elif isinstance(name, str) and name in self.stand_ins:
+            fn = getattr(oracles, name)
+        else:  # not a function this kata may lean on: the code that called it gets an error
+            fn = _refused(name)
         args, kwargs = _arguments(decode(message.get("args"), buffers))
+        if ident is None and _too_large(args, kwargs):
+            fn = _refused(name, "arguments larger than any check passes")
         outer = decode(message.get("outer"), buffers)
         if outer is not None and self._outer:
             update_arguments(*self._outer[-1], outer)  # what the callback reads sees the worker's changes
@@ -189,10 +193,6 @@ class RemoteImplementation:
             reply = {"op": "raise", "type": "TypeError", "message": f"the grader's answer cannot be sent: {exc}",
                      "args": encode((args, kwargs), out)}
         self._send(reply, out)
-
-    def _stands_in(self, name: str) -> bool:
-        module = next((k.module for k in manifest.katas() if name in k.functions), None)
-        return name in self.stand_ins or module in self.broken
 
     # -- what the suite calls ----------------------------------------------------------
 
@@ -237,6 +237,34 @@ class RemoteImplementation:
             raise
         finally:
             self._outer.pop()
+
+
+def _refused(name, why: str = "not one this kata's checks stand in for"):
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"the grader's {name}() is not available here ({why})")
+    return refuse
+
+
+MAX_ELEMENTS = 10_000_000  # what a stand-in computes for the worker stays small
+
+
+def _too_large(args: tuple, kwargs: dict) -> bool:
+    """Arguments that would make a stand-in allocate more than any check needs."""
+    def size(v) -> int:
+        if isinstance(v, np.ndarray):
+            return v.size
+        if isinstance(v, bool):
+            return 0
+        if isinstance(v, (int, np.integer)):
+            return abs(int(v))
+        if isinstance(v, (tuple, list)):
+            return sum(size(x) for x in v)
+        if isinstance(v, dict):
+            return sum(size(x) for x in v.values())
+        return 0
+    ints = [abs(int(v)) for v in (*args, *kwargs.values()) if isinstance(v, (int, np.integer)) and not isinstance(v, bool)]
+    return size(args) + size(kwargs) > MAX_ELEMENTS or any(n > 100_000 for n in ints) or \
+        (len(ints) >= 2 and np.prod([max(n, 1) for n in ints], dtype=float) > MAX_ELEMENTS)
 
 
 def _arguments(value) -> tuple[tuple, dict]:

@@ -52,6 +52,20 @@ ATTACKS = {
     "returns-a-huge-nesting": "def relu(Z):\n    x = []\n    for _ in range(100000):\n        x = [x]\n    return x\n",
     "raises-a-lone-surrogate": "def relu(Z):\n    raise ValueError('caf\\udcff')\n",
     "exits-the-worker": "import os\ndef relu(Z):\n    os._exit(0)\n",
+    "borrows-other-katas-stand-ins": "import sys\nimport numpy as np\ndef _oracle(name):\n"
+                                     "    f = sys._getframe()\n    while f is not None:\n"
+                                     "        s = f.f_locals.get('self')\n"
+                                     "        if hasattr(s, '_callback'):\n            return s._callback(None, name)\n"
+                                     "        f = f.f_back\n    raise NotImplementedError\n"
+                                     "def relu(Z):\n    Z = np.asarray(Z, float)\n"
+                                     "    p = {'W1': np.ones((1, 1)), 'b1': np.zeros((1, 1)), 'W2': np.zeros((1, 1)), 'b2': np.zeros((1, 1))}\n"
+                                     "    _, cache = _oracle('forward')(p, Z.reshape(1, -1))\n"
+                                     "    return np.asarray(cache['A1']).reshape(Z.shape)\n"
+                                     "def softmax(Z):\n    Z = np.asarray(Z, float)\n    k = Z.shape[0]\n"
+                                     "    p = {'W1': np.vstack([np.eye(k), -np.eye(k)]), 'b1': np.zeros((2 * k, 1)),\n"
+                                     "         'W2': np.hstack([np.eye(k), -np.eye(k)]), 'b2': np.zeros((k, 1))}\n"
+                                     "    return _oracle('forward')(p, Z)[0]\n"
+                                     "def _huge():\n    return _oracle('init_params')(np.random.default_rng(0), 17000, 17000, 1)\n",
     "swaps-code-objects": "import pytest, numpy\npytest.fail.__code__ = (lambda *a, **k: None).__code__\n"
                           "numpy.allclose.__code__ = (lambda *a, **k: True).__code__\n",
     "installs-an-import-hook": "import sys, importlib.abc, importlib.machinery\n"
