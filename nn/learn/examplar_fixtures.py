@@ -128,7 +128,7 @@ for _name in FUNCTIONS:
     globals()[f"fixture_{_name}"] = _function_fixture(_name)
 
 
-def test_key(item) -> str:
+def key_of(item) -> str:
     """The test without the implementation: ``test_sums_to_one`` or ``test_shape[3-5]``."""
     callspec = getattr(item, "callspec", None)
     if callspec is None or "examplar_impl" not in callspec.params:
@@ -186,7 +186,7 @@ def _on_alarm(signum, frame):
 def pytest_runtest_call(item):
     plan = _plan(item.config)
     limit = plan.get("timeout") or 0
-    slow = item.config._nn_examplar_slow.get(test_key(item))
+    slow = item.config._nn_examplar_slow.get(key_of(item))
     if slow:
         pytest.skip(f"not run: it ran past the time limit against {slow}")
     if _impl_id(item) == "yours" and item.config._nn_examplar_slow.get(("yours",)):
@@ -218,9 +218,9 @@ def pytest_runtest_makereport(item, call):
         message = ("it ran past the time limit" if timed_out
                    else "\n".join(call.excinfo.exconly().strip().splitlines()[:6]))
         if timed_out:  # a loop in the learner's own code costs one limit, and no test its other runs
-            item.config._nn_examplar_slow[("yours",) if impl == "yours" else test_key(item)] = impl
+            item.config._nn_examplar_slow[("yours",) if impl == "yours" else key_of(item)] = impl
     _emit({
-        "test": test_key(item), "impl": impl, "when": rep.when,
+        "test": key_of(item), "impl": impl, "when": rep.when,
         "outcome": "skipped" if rep.skipped else ("failed" if rep.failed else "passed"),
         "calls": getattr(item, "_nn_calls", {}), "message": message, "timed_out": timed_out,
         "asserts": _asserts(item), "uses_fixture": impl is not None,
