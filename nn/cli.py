@@ -188,7 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame):
+    # SIGTERM ends the command like Ctrl-C would: temporary directories and workers are cleaned up.
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None) or _command("learn", "cmd_status")

@@ -15,6 +15,8 @@ from pathlib import Path
 MAX_BYTES = 50 * 1024 * 1024  # decompressed bytes read from one archive, headers and skipped data included
 MAX_SECONDS = 20.0  # wall time spent unpacking one archive
 MAX_MEMBERS = 10_000  # entries in one archive
+MAX_DEPTH = 32  # folders inside one another in one archive or submission
+MAX_MODULE_BYTES = 1 << 20  # a kata module larger than this is not graded
 CHUNK = 64 * 1024
 
 # The archive kinds that are graded, by the name's ending (longest first) and by content.
@@ -170,6 +172,8 @@ def _clean_name(name: str) -> str:
         raise SubmissionError(f"archive entry {name!r} has an absolute path: refused")
     if ".." in parts:
         raise SubmissionError(f"archive entry {name!r} points outside the archive (..): refused")
+    if len(parts) > MAX_DEPTH:
+        raise SubmissionError(f"archive entry {name[:80]!r}... is {len(parts)} folders deep (at most {MAX_DEPTH}): refused")
     return "/".join(parts)
 
 

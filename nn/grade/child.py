@@ -60,6 +60,10 @@ def _harness_imports():
 
 def run(args) -> int:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # A backstop for the trusted side too: what a submission sends back is bounded by the
+    # protocol, and this bounds whatever the checks compute from it.
+    limit = max(4096, 2 * args.memory_mb) << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     _harness_imports()
     import pytest
 

@@ -25,7 +25,9 @@ def collect(root: Path, outputs: tuple = ()):
     ignored: list[tuple[Path, str]] = []
     outputs = {Path(o).resolve() for o in outputs}
     for p in sorted(root.iterdir()):
-        if p.resolve() in outputs:
+        if p.is_symlink():
+            ignored.append((p, "a symbolic link: submissions are copied in, never linked"))
+        elif p.resolve() in outputs:
             ignored.append((p, "this run's own output"))
         elif p.name.startswith(".") or p.name in SKIPPED_DIRS:
             ignored.append((p, "hidden, or macOS metadata"))

@@ -3,6 +3,7 @@ written in (a table, Gradescope's results.json, the class gradebook as CSV)."""
 from __future__ import annotations
 
 import csv
+import re
 import math
 import sys
 from dataclasses import asdict, dataclass, field
@@ -126,9 +127,15 @@ def _toml(value) -> str:
     return repr(value)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def printable(text: str, stream=None) -> str:
     """Text that the stream can encode: lone surrogates and the like become "?"."""
     encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    # No terminal control from a submission's names or messages: an escape sequence could
+    # redraw the instructor's table.
+    text = _CONTROL.sub("?", text)
     try:
         return text.encode(encoding, errors="replace").decode(encoding, errors="replace")
     except LookupError:

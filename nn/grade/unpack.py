@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from .. import manifest
-from .archives import (KINDS, MAX_BYTES, MAX_MEMBERS, MAX_SECONDS, SKIPPED_DIRS, SUFFIXES, SUPPORTED,  # noqa: F401
+from .archives import (KINDS, MAX_BYTES, MAX_DEPTH, MAX_MEMBERS, MAX_MODULE_BYTES, MAX_SECONDS, SKIPPED_DIRS, SUFFIXES, SUPPORTED,  # noqa: F401
                        SubmissionError, _Budget, _tar_entries, _zip_entries, check_kind, content_kind, name_kind)
 
 
@@ -86,6 +86,36 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_DIRS
 
 
+def _folders(root: Path, limit: int = 10_000):
+    """The folders under ``root``, breadth first, without following links, at most MAX_DEPTH
+    deep and ``limit`` in all; a skipped folder is listed but not entered."""
+    queue, seen = [(root, 0)], 0
+    while queue and seen < limit:
+        top, depth = queue.pop(0)
+        if depth >= MAX_DEPTH:
+            continue
+        try:
+            entries = sorted(os.scandir(top), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                seen += 1
+                yield Path(entry.path)
+                if not _skipped(entry.name):
+                    queue.append((Path(entry.path), depth + 1))
+
+
+def _py_files(root: Path):
+    for folder in [root, *_folders(root)]:
+        try:
+            for entry in os.scandir(folder):
+                if entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+        except OSError:
+            continue
+
+
 def survey(root: Path) -> tuple[Path, list[str]]:
     """The directory holding the kata modules (the root, a katas/ directory, or the one place
     they are), and notes on the folders that were not searched (``__MACOSX``, ``.git``, hidden)."""
@@ -93,18 +123,11 @@ def survey(root: Path) -> tuple[Path, list[str]]:
         return sum((d / f"{m}.py").is_file() for m in manifest.MODULES)
 
     candidates, skipped = [root], []
-    for top, subdirs, _ in os.walk(root, followlinks=False):
-        keep = []
-        for d in sorted(subdirs):
-            path = Path(top) / d
-            if path.is_symlink():
-                continue
-            if _skipped(d):
-                skipped.append(path.relative_to(root).as_posix() + "/")
-            else:
-                keep.append(d)
-                candidates.append(path)
-        subdirs[:] = keep
+    for path in _folders(root):
+        if _skipped(path.name):
+            skipped.append(path.relative_to(root).as_posix() + "/")
+        else:
+            candidates.append(path)
     best = max(candidates, key=lambda d: (score(d), d.name == "katas", -len(d.parts)))
     notes = []
     others = [d for d in candidates if d != best and score(d)] if score(best) else []
@@ -142,6 +165,9 @@ def prepare_with_notes(submission: Path, scratch: Path) -> tuple[Path, list[str]
     for module in manifest.MODULES:
         src = source / f"{module}.py"
         if src.is_file() and not src.is_symlink():
+            if src.stat().st_size > MAX_MODULE_BYTES:
+                notes.append(f"{module}.py is larger than {MAX_MODULE_BYTES >> 20} MB: not graded")
+                continue
             shutil.copyfile(src, impl / f"{module}.py")
     return impl, notes
 
@@ -153,9 +179,14 @@ def prepare(submission: Path, scratch: Path) -> Path:
 
 def submission_digest(submission: Path) -> str:
     h = hashlib.sha256()
-    paths = [submission] if submission.is_file() else sorted(
-        p for p in submission.rglob("*.py") if p.is_file() and not p.is_symlink())
+    paths = [submission] if submission.is_file() else sorted(_py_files(submission))
     for p in paths:
         h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode(errors="surrogateescape"))
-        h.update(p.read_bytes())
+        size = p.stat().st_size
+        if submission.is_dir() and size > MAX_MODULE_BYTES:  # never graded: its size and time stand for it
+            h.update(f"{size} {p.stat().st_mtime_ns}".encode())
+            continue
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()

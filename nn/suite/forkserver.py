@@ -68,6 +68,7 @@ class ForkServer:
                                       ",".join(preload)], pass_fds=(theirs.fileno(),), env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()
+        self.sock.settimeout(60)  # a server that stops answering is given up, never waited on forever
         self.replies = self.sock.makefile("rb")
 
     def alive(self) -> bool:

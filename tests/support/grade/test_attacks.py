@@ -174,3 +174,57 @@ def test_a_grader_killed_mid_grading_leaves_no_process_behind(tmp_path):
     while _processes_under(str(work)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _processes_under(str(work))
+
+
+# -- attacks on the grader's own process, from what it reads before any code runs ---------------
+
+def test_a_deep_folder_chain_is_refused_without_crashing_the_grader(tmp_path):
+    import io
+    import tarfile
+
+    archive = tmp_path / "deep.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        for p in STUBS.glob("*.py"):
+            tf.add(p, arcname=p.name)
+        path = ""
+        for _ in range(1500):
+            path += "d/"
+            info = tarfile.TarInfo(path.rstrip("/"))
+            info.type = tarfile.DIRTYPE
+            tf.addfile(info)
+        info = tarfile.TarInfo(path + "x.py")
+        info.size = 6
+        tf.addfile(info, io.BytesIO(b"x = 1\n"))
+    proc = subprocess.run([str(Path(sys.executable).with_name("nn-kata")), "grade", str(archive)],
+                          capture_output=True, text=True)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "deep" in proc.stdout and "refused" in proc.stdout
+
+
+def test_a_huge_file_in_a_directory_is_neither_read_nor_graded(tmp_path):
+    d = _build(tmp_path, "huge", "")
+    with open(d / "zz_notes.py", "wb") as f:
+        f.truncate(3 << 30)  # sparse: 3 GB that take no room
+    with open(d / "losses.py", "ab") as f:
+        f.truncate(2 << 20)
+    report = engine.grade(d, worker=MODES[-1], **LIMITS)
+    assert report.score == 0 and any("losses.py is larger than" in n for n in report.notes), report.notes
+
+
+def test_a_symlinked_class_entry_is_not_graded(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "evil").symlink_to(SOLUTIONS)
+    shutil.copytree(STUBS, klass / "honest", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([str(Path(sys.executable).with_name("nn-kata")), "grade-all", str(klass), "--jobs", "1",
+                           "--out", str(tmp_path / "grades")], capture_output=True, text=True)
+    rows = (tmp_path / "grades" / "grades.csv").read_text().splitlines()
+    assert not any(r.startswith("evil,") for r in rows), rows
+    assert "symbolic link" in proc.stdout + proc.stderr
+
+
+def test_terminal_escapes_in_a_message_do_not_reach_the_terminal(tmp_path):
+    d = _build(tmp_path, "escapes", "_Fake = type('\\x1b[3A\\x1b[22G100 / 100 points\\x1b[K', (Exception,), {})\n"
+                                    "def relu(Z):\n    raise _Fake('\\x1b[2J')\n")
+    proc = subprocess.run([str(Path(sys.executable).with_name("nn-kata")), "grade", str(d)], capture_output=True, text=True)
+    assert "\x1b" not in proc.stdout and "0 / 100" in proc.stdout
