@@ -27,6 +27,7 @@ Then, in a loop:
 .venv/bin/nn-kata hint relu  # one more hint each time you ask
 .venv/bin/nn-kata watch      # re-check every time you save a file under katas/
 .venv/bin/python -m pytest   # the same tests, as pytest shows them
+.venv/bin/nn-kata examplar softmax   # your own tests in mytests/, against correct and buggy softmaxes
 ```
 
 Your code goes in `katas/`. Each function's docstring has the derivation and the shapes.
@@ -51,9 +52,24 @@ def _source_files(dest: Path) -> None:
         (dest / "katas" / name).write_text(text)
 
 
+def _examplar(dest: Path) -> None:
+    """The learner's test stubs (mytests/) and the examplar pack: the catalogues as bytecode
+    the CLI runs, not as source (``nn.learn.examplar_pack``, run in its own process)."""
+    import subprocess
+    import sys
+
+    if (PROJECT_ROOT / "mytests").is_dir():
+        _copy_tree(PROJECT_ROOT / "mytests", dest / "mytests")
+    proc = subprocess.run([sys.executable, "-m", "nn.learn.examplar_pack", str(dest / "examplar-pack")],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:  # the starter still works; only examplar lacks its implementations
+        print(f"note: the examplar pack was not written: {proc.stderr.strip()[-300:]}")
+
+
 def export(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     _source_files(dest)
+    _examplar(dest)
     (dest / "README.md").write_text(STUDENT_README)
     (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.nn-kata/\nruns/\n")
     from .github import write_pins
