@@ -56,7 +56,7 @@ def init_params(rng, n_in=784, n_hidden=10, n_out=10):
                 defaults are the seed's 784-10-10. No size is a constant in your code.
       returns:  a dict of four float64 arrays (biases too), of the shapes above.
       state:    every draw comes from rng; the order in which W1 and W2 are drawn (or
-                whether you spawn child Generators from rng) is up to you.
+                whether you draw them in one block) is up to you.
     """
     # TODO(kata init): return {"W1": ..., "b1": ..., "W2": ..., "b2": ...}.
     raise NotImplementedError("kata 'init': init_params(rng) is not written yet (katas/initialization.py)")

@@ -243,11 +243,12 @@ CORRECT_ROUND_2 = [
             W1 = he_normal(n_hidden, n_in, rng)
             return {"W1": W1, "b1": np.zeros((n_hidden, 1)), "W2": W2, "b2": np.zeros((n_out, 1))}
     """),
-    C("init-spawned-generators", "init", "initialization", """
+    C("init-one-block-of-draws", "init", "initialization", """
         def init_params(rng, n_in=784, n_hidden=10, n_out=10):
-            first, second = rng.spawn(2)
-            return {"W1": he_normal(n_hidden, n_in, first), "b1": np.zeros((n_hidden, 1)),
-                    "W2": he_normal(n_out, n_hidden, second), "b2": np.zeros((n_out, 1))}
+            z = rng.standard_normal(n_hidden * n_in + n_out * n_hidden)
+            W1 = z[:n_hidden * n_in].reshape(n_hidden, n_in) * np.sqrt(2.0 / n_in)
+            W2 = z[n_hidden * n_in:].reshape(n_out, n_hidden) * np.sqrt(2.0 / n_hidden)
+            return {"W1": W1, "b1": np.zeros((n_hidden, 1)), "W2": W2, "b2": np.zeros((n_out, 1))}
     """),
     C("linear-forward-transposed-product", "linear", "layers", """
         def linear_forward(W, A_prev, b):
