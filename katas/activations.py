@@ -26,15 +26,15 @@ def relu(Z):
 
 
 def relu_backward(dA, Z):
-    """The gradient through ReLU: dZ = dA * relu'(Z).
+    """The gradient through ReLU: dL/dZ, given dA = dL/dA.
 
     Shapes: dA (n, m), Z (n, m) -> dZ (n, m).
 
-    Derivation: A = max(0, Z) element by element, so dA/dZ is 1 where Z > 0 and 0
-    where Z < 0. At Z == 0 the derivative does not exist; this kata takes it as 0.
-    By the chain rule, dL/dZ = dL/dA * dA/dZ = dA * (Z > 0): the mask is the set of
-    units that were active in the forward pass, read from Z (this layer's input to
-    ReLU), never from dA or from another layer.
+    Derivation to work out: A = max(0, Z) element by element, so A[i, j] depends on
+    Z[i, j] alone. What is the derivative of max(0, z) where z > 0, and where z < 0?
+    At z == 0 it does not exist; this kata takes it as 0. Then the chain rule, entry by
+    entry: how do dL/dA and dA/dZ combine into dL/dZ? Which units "were active" is read
+    from Z (this layer's input to ReLU), never from dA or from another layer.
 
     Contract (docs/contracts.md):
       signature: relu_backward(dA, Z), in this order (the training code calls it positionally).
@@ -44,7 +44,7 @@ def relu_backward(dA, Z):
       layout:   dA and Z may be C or Fortran order, transposed views or strided slices.
       mutation: dA and Z are left as they were.   state: none.
     """
-    # TODO(kata relu): multiply dA by the mask (Z > 0).
+    # TODO(kata relu): the chain rule through ReLU, entry by entry.
     raise NotImplementedError("kata 'relu': relu_backward(dA, Z) is not written yet (katas/activations.py)")
 
 

@@ -16,7 +16,8 @@ def he_normal(n_out, n_in, rng):
     about half of its inputs, halving the second moment. Var(w) = 2 / n_in keeps the
     activations' size constant from layer to layer. Zero weights make every unit
     identical forever; variance 1 makes activations explode with n_in.
-    Note rng.normal takes the standard deviation, sqrt(2 / n_in), not the variance.
+    Note that rng.normal's scale is the standard deviation, not the variance: work out
+    which of the two you have.
 
     Contract (docs/contracts.md):
       returns:  a float64 array of shape (n_out, n_in), in any memory layout.
@@ -29,12 +30,13 @@ def he_normal(n_out, n_in, rng):
 
 
 def glorot_uniform(n_out, n_in, rng):
-    """Glorot (Xavier) uniform initialisation: draws from U(-a, a), a = sqrt(6 / (n_in + n_out)).
+    """Glorot (Xavier) uniform initialisation: draws from U(-a, a) with variance 2 / (n_in + n_out).
 
     Shapes: -> W (n_out, n_in).
 
-    U(-a, a) has variance a^2 / 3 = 2 / (n_in + n_out): a compromise between keeping
-    the forward signal (1 / n_in) and the backward signal (1 / n_out) steady.
+    The variance 2 / (n_in + n_out) is a compromise between keeping the forward signal
+    (1 / n_in) and the backward signal (1 / n_out) steady. U(-a, a) has variance
+    a^2 / 3: solve for the bound a.
 
     Contract (docs/contracts.md): as he_normal's (float64, (n_out, n_in), any layout, every
     draw from rng, draw order free); every draw lies in [-a, a].

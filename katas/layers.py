@@ -25,12 +25,14 @@ def linear_backward(dZ, A_prev, W):
     Shapes: dZ (n, m), A_prev (n_prev, m), W (n, n_prev)
         -> dW (n, n_prev), db (n, 1), dA_prev (n_prev, m).
 
-    Derivation: Z[:, i] = W A_prev[:, i] + b for every example i, and the loss is the
-    mean over examples. So dW = (1/m) sum_i dZ[:, i] A_prev[:, i]^T = (1/m) dZ @ A_prev.T:
-    the transpose is the chain rule saying that dW is built from dZ and the
-    activations that fed into it. db = (1/m) sum_i dZ[:, i], a (n, 1) column.
-    dA_prev = W.T @ dZ carries the per-example signal back, with no 1/m (the mean
-    is taken once, in dW and db). Every gradient has the shape of its variable.
+    Derivation to work out: Z[:, i] = W A_prev[:, i] + b for every example i, and the
+    loss is the mean over the m examples. For one example, dL/dW is the outer product
+    of dZ[:, i] with the input A_prev[:, i]; the mean over examples adds these up with
+    a 1/m. Write that sum as one matrix product: which factor is transposed, and on
+    which side? db is the same mean of dZ[:, i], kept as a (n, 1) column. dA_prev is
+    what each example's dZ[:, i] sends back through W, per example, with no 1/m (the
+    mean is taken once, in dW and db). Every gradient has the shape of its variable:
+    let the shapes tell you where a transpose goes.
 
     Contract (docs/contracts.md):
       signature: linear_backward(dZ, A_prev, W), returning the tuple (dW, db, dA_prev) in

@@ -46,15 +46,16 @@ def cross_entropy(A, Y):
 
 
 def softmax_cross_entropy_backward(A, Y):
-    """dL/dZ2 for A = softmax(Z2) followed by cross-entropy: A - Y.
+    """dL/dZ2 for A = softmax(Z2) followed by cross-entropy, one column per example.
 
     Shapes: A (k, m), Y (k, m) -> dZ2 (k, m).
 
-    Derivation for one example: L = -sum_k y_k log a_k and log a_k = z_k - log sum_j exp(z_j).
-    So dL/dz_i = -sum_k y_k (1[k == i] - a_i) = -y_i + a_i sum_k y_k = a_i - y_i,
-    because the y_k sum to 1. The exponential in softmax cancels the logarithm in the
-    loss: predicted minus actual. The 1/m of the mean is applied later, in dW2 and db2,
-    so this function returns A - Y with no 1/m.
+    Derivation to work out, for one example: L = -sum_k y_k log a_k, and
+    log a_k = z_k - log sum_j exp(z_j). Differentiate log a_k with respect to z_i (two
+    cases: k == i and k != i), multiply by -y_k and sum over k. Use that the y_k of a
+    one-hot target sum to 1. The exponential in softmax cancels the logarithm in the
+    loss, and what is left is built from two arrays you are given. The 1/m of the mean
+    is applied later, in dW2 and db2: this function carries no 1/m.
 
     Contract (docs/contracts.md):
       dtypes:   float64 in -> float64; float32 in -> float32 or float64 (float32 tolerance);

@@ -15,10 +15,11 @@ from .losses import cross_entropy, one_hot, softmax_cross_entropy_backward  # no
 def forward(params, X):
     """The forward pass. Returns (A2, cache).
 
-        Z1 = W1 @ X + b1     # (n_hidden, m)
-        A1 = relu(Z1)        # (n_hidden, m)
-        Z2 = W2 @ A1 + b2    # (n_out, m)
-        A2 = softmax(Z2)     # (n_out, m), columns sum to 1
+    Four steps, each one a function from an earlier kata:
+        Z1: the hidden layer's linear step, from W1, X and b1    # (n_hidden, m)
+        A1 = relu(Z1)                                           # (n_hidden, m)
+        Z2: the output layer's linear step, from W2, A1 and b2   # (n_out, m)
+        A2 = softmax(Z2)                                        # (n_out, m), columns sum to 1
 
     cache is a dict with the keys "Z1", "A1", "Z2" and "A2": backward needs them.
 
@@ -31,7 +32,7 @@ def forward(params, X):
       state:    each call builds a new cache: a second forward pass, before any backward
                 pass, leaves the first cache as it was.   mutation: params and X unchanged.
     """
-    # TODO(kata forward): compute the four lines above and return (A2, cache).
+    # TODO(kata forward): the four steps above, then return (A2, cache).
     raise NotImplementedError("kata 'forward': forward(params, X) is not written yet (katas/network.py)")
 
 
@@ -62,16 +63,15 @@ def backward(params, cache, X, Y):
 
     Returns {"dW1", "db1", "dW2", "db2"}, each of its parameter's shape.
 
-    Output layer: dL/dZ2 = A2 - Y (see softmax_cross_entropy_backward), then
-        dZ2 = A2 - Y                          # (n_out, m)
-        dW2 = (1/m) dZ2 @ A1.T                # (n_out, n_hidden)
-        db2 = (1/m) sum of dZ2 over examples  # (n_out, 1)
-    Hidden layer: back through W2, then through ReLU,
-        dZ1 = (W2.T @ dZ2) * (Z1 > 0)         # (n_hidden, m)
-        dW1 = (1/m) dZ1 @ X.T                 # (n_hidden, n_in)
-        db1 = (1/m) sum of dZ1 over examples  # (n_hidden, 1)
+    Output layer: dZ2 = dL/dZ2 is what softmax_cross_entropy_backward gives   # (n_out, m)
+        dW2, db2: the output layer's linear step backwards, as in linear_backward,
+                  with A1 as that layer's input        # (n_out, n_hidden), (n_out, 1)
+    Hidden layer: carry dZ2 back through W2 (linear_backward's third result), then
+    through ReLU with this layer's own Z1 (relu_backward): that is dZ1   # (n_hidden, m)
+        dW1, db1: the hidden layer's linear step backwards, with X as its input
+                                                       # (n_hidden, n_in), (n_hidden, 1)
     W2 is 10x10 in the seed, so a wrong transpose gives the right shape and the wrong
-    numbers. The mask is Z1 > 0, from the hidden layer.
+    numbers. The ReLU's mask belongs to the hidden layer.
 
     Contract (docs/contracts.md):
       signature: backward(params, cache, X, Y), in this order; m is the number of examples.
@@ -80,7 +80,7 @@ def backward(params, cache, X, Y):
       layout:   X, Y and the weights may come in any memory layout.
       mutation: params, cache, X and Y are left as they were (no in-place A2 -= Y).
     """
-    # TODO(kata backward): the six lines above (linear_backward and relu_backward help).
+    # TODO(kata backward): the steps above (linear_backward and relu_backward help).
     raise NotImplementedError("kata 'backward': backward(params, cache, X, Y) is not written yet (katas/network.py)")
 
 
