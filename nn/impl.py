@@ -157,3 +157,42 @@ class Implementation:
     def loaded_modules(self) -> dict[str, ModuleType]:
         prefix = self.package_name + "."
         return {k[len(prefix):]: m for k, m in list(sys.modules.items()) if k.startswith(prefix) and m}
+
+
+def references(namespace: dict, target) -> list[tuple[object, object]]:
+    """Where a module's namespace refers to ``target``: ``(container, key)`` for a global, a
+    value of a dict or an item of a list held in a global, and a function's default argument
+    (key ``"__defaults__"``). Standing in for a function means replacing it in all of these."""
+    found: list = []
+    for name, value in list(namespace.items()):
+        if value is target:
+            found.append((namespace, name))
+        elif isinstance(value, dict):
+            found += [(value, k) for k, v in list(value.items()) if v is target]
+        elif isinstance(value, list):
+            found += [(value, i) for i, v in enumerate(value) if v is target]
+        elif callable(value) and getattr(value, "__module__", None) == namespace.get("__name__"):
+            if any(d is target for d in (getattr(value, "__defaults__", None) or ())):
+                found.append((value, "__defaults__"))
+            kwdefaults = getattr(value, "__kwdefaults__", None) or {}
+            found += [(kwdefaults, k) for k, v in kwdefaults.items() if v is target]
+    return found
+
+
+def replace(container, key, target, new):
+    """Put ``new`` where ``references`` found ``target``; returns the value to restore later."""
+    if key == "__defaults__" and not isinstance(container, (dict, list)):
+        old = container.__defaults__
+        container.__defaults__ = tuple(new if d is target else d for d in old)
+        return old
+    old = container[key]
+    container[key] = new
+    return old
+
+
+def restore(container, key, old) -> None:
+    if key == "__defaults__" and not isinstance(container, (dict, list)):
+        container.__defaults__ = old
+    else:
+        container[key] = old
+

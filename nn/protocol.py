@@ -88,7 +88,12 @@ def encode(value, buffers: list, callables: dict | None = None, depth: int = 0):
         name = type(value.bit_generator).__name__
         if name not in BIT_GENERATORS:
             raise Unsendable(f"a Generator on a {name}")
-        return {"G": name, "st": encode(value.bit_generator.state, buffers, None, depth + 1)}
+        node = {"G": name, "st": encode(value.bit_generator.state, buffers, None, depth + 1)}
+        seq = getattr(value.bit_generator, "seed_seq", None)
+        if isinstance(seq, np.random.SeedSequence):  # spawn() must give the same children on both sides
+            node["ss"] = [str(seq.entropy), [int(k) for k in seq.spawn_key], int(seq.pool_size),
+                          int(seq.n_children_spawned)]
+        return node
     if callable(value) and callables is not None:
         callables[len(callables)] = value
         return {"F": len(callables) - 1}
@@ -112,6 +117,8 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
         raise ProtocolError("an array with a malformed shape")
     if tag == "n" and shape:
         raise ProtocolError("a scalar with a shape")
+    if order == "S" and not shape:
+        raise ProtocolError("a strided array with no dimension")
     data = buffers[index]
     count = int(np.prod(shape, dtype=object)) if shape else 1
     if count * dt.itemsize != len(data):
@@ -124,6 +131,17 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
     if node.get("r") == 1:
         a.flags.writeable = False
     return a[()] if tag == "n" else a
+
+
+def _seed_sequence(ss):
+    """A SeedSequence rebuilt from ``[entropy, spawn_key, pool_size, n_children_spawned]``, or None."""
+    if ss is None:
+        return None
+    if not (isinstance(ss, list) and len(ss) == 4 and isinstance(ss[0], str) and len(ss[0]) < 400
+            and isinstance(ss[1], list) and len(ss[1]) < 64 and all(isinstance(k, int) and 0 <= k < 2 ** 64 for k in ss[1])
+            and ss[2] in (4, 8, 16) and isinstance(ss[3], int) and 0 <= ss[3] < 2 ** 32):
+        raise ProtocolError("a malformed seed sequence")
+    return np.random.SeedSequence(int(ss[0]), spawn_key=tuple(ss[1]), pool_size=ss[2], n_children_spawned=ss[3])
 
 
 def decode(node, buffers: list, make_callable=None, depth: int = 0):
@@ -148,8 +166,8 @@ def decode(node, buffers: list, make_callable=None, depth: int = 0):
     if "G" in node:
         if node["G"] not in BIT_GENERATORS:
             raise ProtocolError(f"a Generator on {node['G']!r}")
-        bit_generator = getattr(np.random, node["G"])()
         try:
+            bit_generator = getattr(np.random, node["G"])(_seed_sequence(node.get("ss")))
             bit_generator.state = decode(node.get("st"), buffers, None, depth + 1)
         except ProtocolError:
             raise
@@ -251,7 +269,7 @@ def _read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:
     if head[:4] != MAGIC:
         raise ProtocolError("a frame that does not start with the protocol's magic bytes")
     size, count = struct.unpack("<II", head[4:])
-    if size > min(MAX_JSON, max_bytes) or count > 100_000:
+    if size > min(MAX_JSON, max_bytes) or count > 10_000:
         raise ProtocolError(f"a frame of {size} bytes and {count} buffers is larger than allowed")
     try:
         message = json.loads(bytes(_read_exact(fd, size)))

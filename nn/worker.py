@@ -19,7 +19,6 @@ the rest of ``nn`` is out of sight.
 from __future__ import annotations
 
 import builtins
-import json
 import os
 import sys
 import traceback
@@ -144,8 +143,8 @@ class Worker:
     def op_stand_ins(self, message, buffers):
         """Replace the named functions of other katas, wherever the implementation refers to
         them, by callbacks answered by the trusted side; undo the previous replacement first."""
-        for module, attr, value in reversed(self.patches):
-            setattr(module, attr, value)
+        for container, key, value in reversed(self.patches):
+            _impl.restore(container, key, value)
         self.patches = []
         modules = self.implementation.loaded_modules()
         for fname, module_name in message["names"].items():
@@ -154,10 +153,8 @@ class Worker:
                 continue
             stand_in = self._callback(None, fname)
             for module in modules.values():
-                for attr, value in list(vars(module).items()):
-                    if value is original:
-                        self.patches.append((module, attr, value))
-                        setattr(module, attr, stand_in)
+                for container, key in _impl.references(vars(module), original):
+                    self.patches.append((container, key, _impl.replace(container, key, original, stand_in)))
         self.send({"op": "ok"})
 
     def op_call(self, message, buffers):

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from .. import manifest
-from ..impl import Implementation, ImplementationError, resolve_impl_dir
+from ..impl import Implementation, ImplementationError, references, replace, resolve_impl_dir, restore
 from .assertions import KataFailure
 from .lessons import _explain, _find, _first_line
 from .seam import KataFunctions, KataNotStarted, KataTimeout, RemoteKataFunctions, oracle_module  # noqa: F401
@@ -81,7 +81,8 @@ def _make_implementation(config):
             from .remote import RemoteImplementation
 
             return RemoteImplementation(directory, mode, label=config.getoption("--impl-label"),
-                                        memory_mb=config.getoption("--worker-memory-mb"))
+                                        memory_mb=config.getoption("--worker-memory-mb"),
+                                        import_timeout=config.getoption("--kata-timeout"))
         return Implementation(directory, stand_ins=oracle_module, label=config.getoption("--impl-label"))
     except ImplementationError as exc:
         pytest.exit(str(exc), returncode=4)
@@ -110,7 +111,7 @@ def kata_of(item) -> manifest.Kata | None:
 
 
 @pytest.fixture
-def impl(request, implementation, monkeypatch):
+def impl(request, implementation):
     """The implementation under test, with the functions of other katas that this kata uses
     (the manifest's ``uses``) replaced by trusted oracles, so that a test fails only for its
     own kata's code."""
@@ -119,24 +120,40 @@ def impl(request, implementation, monkeypatch):
     if not isinstance(implementation, Implementation):  # a worker process: it stands in on request
         implementation.stand_ins = uses
         return RemoteKataFunctions(implementation)
-    modules = {}
-    for name in manifest.MODULES:
-        try:
-            modules[name] = implementation.module(name)
-        except (ImplementationError, KataTimeout):
-            continue  # reported by the tests of the katas that live there
+    modules = _import_modules(implementation, request.config.getoption("--kata-timeout"))
+    patches = []
     for fname, module_name in uses.items():
         original = getattr(modules.get(module_name), fname, None)
         if original is None:
             continue
         for module in modules.values():
-            for gname, value in list(vars(module).items()):
-                if value is original:
-                    monkeypatch.setattr(module, gname, getattr(oracles, fname))
+            for container, key in references(vars(module), original):
+                patches.append((container, key, replace(container, key, original, getattr(oracles, fname))))
+    request.addfinalizer(lambda: [restore(*p) for p in reversed(patches)])
     return KataFunctions(implementation)
 
 
 _RUNNING: dict = {}  # the implementation directory whose code a timed test may be running
+
+
+def _import_modules(implementation, limit: float) -> dict:
+    """The implementation's modules, each imported with a time limit of its own: a slow or
+    looping module costs itself, not the check that happened to import it first."""
+    paused = signal.getitimer(signal.ITIMER_REAL)[0] if hasattr(signal, "getitimer") else 0
+    if paused:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    modules = {}
+    try:
+        for name in manifest.MODULES:
+            try:
+                with _time_limit_seconds(limit):
+                    modules[name] = implementation.module(name)
+            except (ImplementationError, KataTimeout):
+                continue  # reported by the tests of the katas that live there
+    finally:
+        if paused:
+            signal.setitimer(signal.ITIMER_REAL, paused)
+    return modules
 
 
 def _on_alarm(signum, frame):

@@ -23,7 +23,7 @@ from ..impl import ImplementationError, shown
 from ..protocol import ProtocolError, Unsendable, decode, encode, forget, read_frame, update_arguments, write_frame
 from . import oracles, sandbox
 
-MAX_MESSAGE = 512 * 1024 * 1024
+MAX_MESSAGE = 64 * 1024 * 1024  # far above any check's data; bounds what a worker can make this process hold
 
 
 class WorkerDied(Exception):
@@ -39,17 +39,19 @@ class RemoteError(Exception):
 _REBUILT: dict = {}
 
 
-def rebuilt_exception(report: dict) -> BaseException:
+def rebuilt_exception(report: dict, label: str = "") -> BaseException:
     """An exception of the same name, deriving from the same builtin class, with the message."""
     bases = [getattr(builtins, b) for b in report.get("bases", []) if isinstance(b, str)
              and isinstance(getattr(builtins, b, None), type) and issubclass(getattr(builtins, b), Exception)]
     base = bases[0] if bases else Exception
-    name = str(report.get("type", "Exception"))[:100] or "Exception"
+    name = str(report.get("type", "Exception"))
+    name = name if name.isidentifier() and len(name) <= 60 else "Exception"
     key = (name, base)
     if key not in _REBUILT:
         _REBUILT[key] = type(name, (RemoteError, base), {"__module__": "builtins"})
     exc = _REBUILT[key](str(report.get("message", ""))[:4000])
-    exc.where = str(report.get("where", ""))[:1000]
+    where = str(report.get("where", ""))[:1000]
+    exc.where = where if label and where.startswith(label) else ""  # only a line of the submission's own files
     exc.signature = report.get("signature") is True
     return exc
 
@@ -57,11 +59,12 @@ def rebuilt_exception(report: dict) -> BaseException:
 class RemoteImplementation:
     """An implementation directory served by a worker process in ``mode`` (process or bwrap)."""
 
-    def __init__(self, directory: str | Path, mode: str, label: str | None = None, memory_mb: int = 2048):
+    def __init__(self, directory: str | Path, mode: str, label: str | None = None, memory_mb: int = 2048,
+                 import_timeout: float = 10.0):
         self.path = Path(directory).resolve()
         if not self.path.is_dir():
             raise ImplementationError(f"implementation directory {self.path} does not exist")
-        self.mode, self.memory_mb = mode, memory_mb
+        self.mode, self.memory_mb, self.import_timeout = mode, memory_mb, import_timeout
         self.label = label or shown(self.path)
         self._tmp = tempfile.TemporaryDirectory(prefix="nn-worker-")
         self.files = sandbox.worker_files(Path(self._tmp.name) / "w")
@@ -77,31 +80,47 @@ class RemoteImplementation:
     # -- the process -------------------------------------------------------------------
 
     def _start(self) -> None:
+        """Start a worker and import the modules one by one, each with a time limit of its own
+        (the check that asked for them is not charged), remembering the ones that fail."""
+        paused = signal.getitimer(signal.ITIMER_REAL)[0] if hasattr(signal, "getitimer") else 0
+        if paused:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            while not self._load_all():
+                pass
+        finally:
+            if paused:
+                signal.setitimer(signal.ITIMER_REAL, paused)
+
+    def _load_all(self) -> bool:
+        """One attempt: True when every module was tried, False when the worker must restart."""
+        import select
+
         self.proc = sandbox.start(self.mode, self.path, self.label, self.files, self.memory_mb)
         self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self._sent_stand_ins = None
         functions = {m: [f for k in manifest.katas() if k.module == m for f in k.functions] for m in manifest.MODULES}
         for name in manifest.MODULES:
             try:
-                self._send({"op": "load", "module": name, "functions": functions,
-                                       "broken": self.broken.get(name)})
+                self._send({"op": "load", "module": name, "functions": functions, "broken": self.broken.get(name)})
+                if not select.select([self.rfd], [], [], self.import_timeout)[0]:
+                    self.broken[name] = (f"importing {self.display(name)} did not finish within "
+                                         f"{self.import_timeout:g} s (a loop at module level?)")
+                    self.stop()
+                    return False
                 reply = self._wait({"loaded"})
             except (WorkerDied, ProtocolError) as exc:
                 self.broken[name] = (f"importing {self.display(name)} ended the worker process "
                                      f"(os._exit, a crash or a memory limit)" if isinstance(exc, WorkerDied) else
                                      f"importing {self.display(name)} broke the worker's protocol ({exc})")
                 self.stop()
-                return self._start()
-            except BaseException as exc:
+                return False
+            except BaseException:
                 self.stop()
-                if type(exc).__name__ != "KataTimeout":
-                    raise  # a learner's Ctrl-C
-                # The time limit, while a module was importing: that module fails, the others load.
-                self.broken[name] = (f"importing {self.display(name)} did not finish within the time limit "
-                                     f"(a loop at module level?)")
-                return self._start()
+                raise  # a learner's Ctrl-C
             if reply.get("error"):
                 self.broken[name] = str(reply["error"])[:4000]
+        return True
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -217,7 +236,11 @@ class RemoteImplementation:
             if reply["op"] == "missing":
                 raise ImplementationError(str(reply.get("message", ""))[:2000])
             buffers = reply.pop("_buffers")
-            update_arguments(args, kwargs, decode(reply.get("args"), buffers))
+            try:
+                returned_args, value = decode(reply.get("args"), buffers), decode(reply.get("value"), buffers)
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
+                raise ProtocolError(f"a value that does not decode ({type(exc).__name__})") from None
+            update_arguments(args, kwargs, returned_args)
             for category, text in reply.get("warnings", [])[:20]:
                 kind = getattr(builtins, str(category), None)
                 kind = kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning
@@ -225,8 +248,8 @@ class RemoteImplementation:
             if reply.get("global_rng"):
                 np.random.random()  # the worker drew from NumPy's global state: so does this process
             if reply["op"] == "raise":
-                raise rebuilt_exception(reply)
-            return decode(reply.get("value"), buffers)
+                raise rebuilt_exception(reply, self.label)
+            return value
         except (WorkerDied, ProtocolError):
             self.stop()
             raise
@@ -251,18 +274,21 @@ MAX_ELEMENTS = 10_000_000  # what a stand-in computes for the worker stays small
 def _too_large(args: tuple, kwargs: dict) -> bool:
     """Arguments that would make a stand-in allocate more than any check needs."""
     def size(v) -> int:
+        if isinstance(v, np.ndarray) and v.ndim == 0:
+            v = v[()]
         if isinstance(v, np.ndarray):
             return v.size
-        if isinstance(v, bool):
+        if isinstance(v, (bool, np.bool_)):
             return 0
-        if isinstance(v, (int, np.integer)):
-            return abs(int(v))
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return int(min(abs(float(v)), 1e18)) if np.isfinite(float(v)) else MAX_ELEMENTS + 1
         if isinstance(v, (tuple, list)):
             return sum(size(x) for x in v)
         if isinstance(v, dict):
             return sum(size(x) for x in v.values())
         return 0
-    ints = [abs(int(v)) for v in (*args, *kwargs.values()) if isinstance(v, (int, np.integer)) and not isinstance(v, bool)]
+    ints = [size(v) for v in (*args, *kwargs.values()) if not isinstance(v, (dict, list, tuple))
+            and not (isinstance(v, np.ndarray) and v.ndim > 0)]
     return size(args) + size(kwargs) > MAX_ELEMENTS or any(n > 100_000 for n in ints) or \
         (len(ints) >= 2 and np.prod([max(n, 1) for n in ints], dtype=float) > MAX_ELEMENTS)
 

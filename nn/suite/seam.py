@@ -12,6 +12,8 @@ import functools
 import inspect
 import types
 
+import numpy as np
+
 from .. import manifest
 from ..impl import Implementation, ImplementationError
 from . import oracles
@@ -63,6 +65,68 @@ def _binds(function, args, kwargs) -> bool:
         return True
 
 
+# The arguments a function may change: update's params (in place or not, both are allowed)
+# and numerical_gradient's x (nudged, then put back: a check of its own says whether it was).
+# Generators advance as they are drawn from; everything else must come back as it went in.
+MAY_CHANGE = {"update": "params", "numerical_gradient": "x"}
+
+
+def _parameters(name: str) -> list[str]:
+    """The stub's parameter names, in order."""
+    from ..stubs import pristine_files
+
+    try:
+        tree = ast.parse(pristine_files()[f"{manifest.kata_of_function(name).module}.py"])
+    except (KeyError, SyntaxError, OSError):
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+    return []
+
+
+def _snapshot(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_snapshot(v) for v in value]
+    return None  # scalars, Generators, functions: nothing to compare
+
+
+def _same(before, after) -> bool:
+    if before is None:
+        return True
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and after.shape == before.shape
+                and np.array_equal(after, before, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, dict):
+        return isinstance(after, dict) and after.keys() == before.keys() and all(_same(before[k], after[k]) for k in before)
+    return isinstance(after, (list, tuple)) and len(after) == len(before) and all(map(_same, before, after))
+
+
+class InputGuard:
+    """Every call must leave its inputs as they were (but those ``MAY_CHANGE`` allows): a
+    function that writes into its arguments fails the check, whatever it returns, so that no
+    check can be passed by changing what the test compares against."""
+
+    def __init__(self, name: str, args: tuple, kwargs: dict):
+        names = _parameters(name)
+        self.name, self.args, self.kwargs = name, args, kwargs
+        self.labelled = [(names[i] if i < len(names) else f"argument {i + 1}", v) for i, v in enumerate(args)]
+        self.labelled += list(kwargs.items())
+        allowed = MAY_CHANGE.get(name)
+        self.before = [(label, _snapshot(v)) for label, v in self.labelled if label != allowed]
+
+    def check(self) -> None:
+        current = dict(self.labelled)
+        for label, before in self.before:
+            if not _same(before, current[label]):
+                raise KataFailure(f"{self.name}() modified its argument {label}: it must leave its inputs as "
+                                  f"they were (work on a copy, or build a new array)", "mutates-input")
+
+
 def oracle_module(name: str) -> types.ModuleType:
     """A module holding the oracles for every function of module ``name``."""
     module = types.ModuleType(name)
@@ -87,8 +151,11 @@ class KataFunctions:
 
         @functools.wraps(function)
         def learner_function(*args, **kwargs):
+            guard = InputGuard(name, args, kwargs)
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                guard.check()
+                return result
             except NotImplementedError as exc:
                 raise KataNotStarted(str(exc) or f"{name} still raises NotImplementedError") from None
             except (SystemExit, GeneratorExit) as exc:  # a learner's Ctrl-C still stops their own run
@@ -125,8 +192,11 @@ class RemoteKataFunctions:
             raise KataFailure(remote.module_error(module))
 
         def learner_function(*args, **kwargs):
+            guard = InputGuard(name, args, kwargs)
             try:
-                return remote.call(module, name, args, kwargs)
+                result = remote.call(module, name, args, kwargs)
+                guard.check()
+                return result
             except ImplementationError as exc:
                 raise KataFailure(str(exc)) from None
             except NotImplementedError as exc:

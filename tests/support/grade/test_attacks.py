@@ -77,10 +77,10 @@ ATTACKS = {
                                "    def exec_module(self, module):\n        pass\n"
                                "sys.meta_path.insert(0, Empty())\nimport nn.suite.oracles as o\n"
                                "relu = getattr(o, 'relu', None)\n",
-    "spins-a-thread-that-patches": "import threading, sys, time\ndef spin():\n    while True:\n"
+    "spins-a-thread-that-patches": "import threading, sys, time\ndef spin():\n    for _ in range(100):\n"
                                    "        for m in list(sys.modules.values()):\n"
                                    "            if getattr(m, '__name__', '').startswith(('_pytest', 'nn')):\n"
-                                   "                setattr(m, 'fail', lambda *a, **k: None)\n        time.sleep(0.01)\n"
+                                   "                setattr(m, 'fail', lambda *a, **k: None)\n        time.sleep(0.05)\n"
                                    "threading.Thread(target=spin, daemon=True).start()\n",
 }
 # Only the sandbox can stop these: they reach files and processes outside the worker.
