@@ -1,0 +1,77 @@
+"""What a test sees of an implementation, the same in-process and through a worker: inputs
+that must not change, stand-ins wherever the code refers to another kata's function, and
+modules that import with a time limit of their own."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nn.impl import PROJECT_ROOT
+
+SOLUTIONS = PROJECT_ROOT / "solutions"
+STUBS = PROJECT_ROOT / "katas"
+MODES = ["in-process", "process"]
+pytestmark = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
+
+
+def variant(tmp_path: Path, base: Path, **appended: str) -> Path:
+    d = tmp_path / "impl"
+    shutil.copytree(base, d, ignore=shutil.ignore_patterns("__pycache__"))
+    for module, code in appended.items():
+        with open(d / f"{module}.py", "a") as f:
+            f.write("\n\n" + code)
+    return d
+
+
+def run(impl: Path, mode: str, *files: str, timeout: float = 10.0) -> str:
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--impl={impl}",
+                           f"--worker={mode}", f"--kata-timeout={timeout}", *files], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True)
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_writing_into_an_input_fails_every_check_that_sees_it(tmp_path, mode):
+    """A relu that zeroes Z and returns zeros would make some checks compare zeros with zeros."""
+    impl = variant(tmp_path, STUBS, activations="def relu(Z):\n    Z[...] = 0\n    return np.zeros(Z.shape)\n")
+    out = run(impl, mode, "tests/katas/test_relu.py", "-k", "relu and not backward")
+    assert " passed" not in out.splitlines()[-1], out[-3000:]
+    assert "modified its argument Z" in out
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stand_in_reaches_a_reference_held_in_a_dict(tmp_path, mode):
+    """forward reaches relu through a dict while relu is unwritten: the forward kata still passes."""
+    impl = variant(tmp_path, SOLUTIONS, network=(
+        "ACTIVATION = {'hidden': relu, 'output': softmax}\n"
+        "def forward(params, X, act=ACTIVATION):\n"
+        "    Z1 = linear_forward(params['W1'], X, params['b1']); A1 = act['hidden'](Z1)\n"
+        "    Z2 = linear_forward(params['W2'], A1, params['b2']); A2 = act['output'](Z2)\n"
+        "    return A2, {'Z1': Z1, 'A1': A1, 'Z2': Z2, 'A2': A2}\n"))
+    (impl / "activations.py").write_text((STUBS / "activations.py").read_text())
+    out = run(impl, mode, "tests/katas/test_forward.py")
+    assert " failed" not in out.splitlines()[-1], out[-3000:]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_two_modules_that_loop_at_import_cost_only_their_own_katas(tmp_path, mode):
+    impl = variant(tmp_path, SOLUTIONS, activations="while True:\n    pass\n", losses="while True:\n    pass\n")
+    out = run(impl, mode, "tests/katas/test_relu.py", "tests/katas/test_linear.py", "tests/katas/test_loss.py",
+              timeout=2.0)
+    assert "did not finish" in out
+    last = out.splitlines()[-1]
+    assert " passed" in last and " failed" in last, out[-3000:]
+    assert "test_linear.py" not in "".join(line for line in out.splitlines() if line.startswith("FAILED"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_spawned_generator_gives_the_same_weights_for_the_same_seed(tmp_path, mode):
+    impl = variant(tmp_path, SOLUTIONS, initialization=(
+        "def he_normal(n_out, n_in, rng):\n    child = rng.spawn(1)[0]\n"
+        "    return child.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))\n"))
+    out = run(impl, mode, "tests/katas/test_init.py")
+    assert " failed" not in out.splitlines()[-1], out[-3000:]
