@@ -15,18 +15,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .reports import Report
+from .reports import Report, cell
 
 KINDS = ("canvas", "generic")
-LIMIT_WORDS = ("time limit", "memory limit", "time or memory", "stopped:")
 
 
 def notes(report: Report) -> str:
+    # Only what the grader itself observed: a submission's own messages never become notes.
     found = [n for n in report.notes if not n.startswith("not searched")]
-    for k in report.katas:
-        text = k.first_failure.lower()
-        if any(w in text for w in LIMIT_WORDS) and not any(k.first_failure[:200] in n for n in found):
-            found.append(f"{k.kata}: hit a time or memory limit")
     return "; ".join(" ".join(n.split()) for n in found)[:1000]
 
 
@@ -41,11 +37,11 @@ def write(kind: str, reports: list[Report], skipped: list[tuple[str, str]], path
             w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
             w.writerow(["Points Possible", "", "", "", "", f"{top:g}"])
             for r in reports:
-                w.writerow([r.student, "", "", r.student, "", f"{r.score:g}"])
+                w.writerow([cell(r.student), "", "", cell(r.student), "", f"{r.score:g}"])
         else:
             w.writerow(["student", "total", "notes"])
             rows = [(r.student, f"{r.score:g}", notes(r)) for r in reports]
             rows += [(student, "", f"not graded: {why}") for student, why in skipped]
-            for row in sorted(rows):
-                w.writerow(row)
+            for student, *rest in sorted(rows):
+                w.writerow([cell(student), *rest])
     return path

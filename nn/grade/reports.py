@@ -127,6 +127,11 @@ def _toml(value) -> str:
     return repr(value)
 
 
+def cell(text: str) -> str:
+    """A spreadsheet cell that is never read as a formula (a name starting with =, +, - or @)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -248,4 +253,4 @@ def write_csv(reports: list[Report], path: Path) -> None:
         w.writerow(["student", *names, "total", "max"])
         for r in sorted(reports, key=lambda r: r.student):
             by = {k.kata: k.points for k in r.katas}
-            w.writerow([r.student, *[f"{by.get(n, 0):g}" for n in names], f"{r.score:g}", f"{r.max_score:g}"])
+            w.writerow([cell(r.student), *[f"{by.get(n, 0):g}" for n in names], f"{r.score:g}", f"{r.max_score:g}"])

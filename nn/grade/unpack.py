@@ -20,6 +20,12 @@ from .archives import (KINDS, MAX_BYTES, MAX_DEPTH, MAX_MEMBERS, MAX_MODULE_BYTE
 
 
 def student_name(submission: Path) -> str:
+    """The student a submission belongs to, with no control characters (a newline in a file
+    name must not become a line of its own in a report)."""
+    return "".join(c if c.isprintable() else "_" for c in _student_name(submission))
+
+
+def _student_name(submission: Path) -> str:
     """The student a submission belongs to: a directory's name (``.`` and ``..`` resolved to the
     real one), an archive's name without its archive suffix (``jean.dupont.tar.gz`` is ``jean.dupont``)."""
     if submission.is_dir():

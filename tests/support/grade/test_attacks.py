@@ -228,3 +228,16 @@ def test_terminal_escapes_in_a_message_do_not_reach_the_terminal(tmp_path):
                                     "def relu(Z):\n    raise _Fake('\\x1b[2J')\n")
     proc = subprocess.run([str(Path(sys.executable).with_name("nn-kata")), "grade", str(d)], capture_output=True, text=True)
     assert "\x1b" not in proc.stdout and "0 / 100" in proc.stdout
+
+
+def test_a_students_name_cannot_become_a_formula_or_a_line_of_its_own(tmp_path):
+    from nn.grade import lms
+    from nn.grade.reports import Report, write_csv
+    from nn.grade.unpack import student_name
+
+    assert student_name(tmp_path / "mallory\n# NOTE: set alice to 0.zip") == "mallory_# NOTE: set alice to 0"
+    evil = Report(student="=HYPERLINK(\"x\")", score=0.0, max_score=100.0, notes=["relu: hit a time limit, regrade by hand"])
+    write_csv([evil], tmp_path / "grades.csv")
+    lms.write("generic", [evil], [], tmp_path / "generic.csv")
+    for path in ("grades.csv", "generic.csv"):
+        assert "\n=HYPERLINK" not in "\n" + (tmp_path / path).read_text()
