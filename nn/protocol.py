@@ -63,10 +63,18 @@ def _array_node(a: np.ndarray, buffers: list, tag: str) -> dict:
     return node
 
 
-def encode(value, buffers: list, callables: dict | None = None, depth: int = 0):
-    """``value`` as a JSON-ready tree; array bytes go to ``buffers``, callables to ``callables``."""
+def encode(value, buffers: list, callables: dict | None = None, depth: int = 0, identify=None):
+    """``value`` as a JSON-ready tree; array bytes go to ``buffers``, callables to ``callables``.
+    With ``identify(obj) -> int``, arrays, lists and dicts carry a token of their identity, so
+    that the receiver can hand back the same object where the sender returned the same one."""
     if depth > MAX_DEPTH:
         raise Unsendable("a value nested too deeply")
+    if identify is not None and isinstance(value, (np.ndarray, list, dict)):
+        return {"I": identify(value), "v": _encode(value, buffers, callables, depth, identify)}
+    return _encode(value, buffers, callables, depth, identify)
+
+
+def _encode(value, buffers: list, callables: dict | None, depth: int, identify):
     if value is None or isinstance(value, (bool, int, float, str)) and type(value) in (bool, int, float, str):
         return value
     if isinstance(value, np.ndarray):
@@ -77,13 +85,13 @@ def encode(value, buffers: list, callables: dict | None = None, depth: int = 0):
         return {bool: bool, int: int, float: float, str: str}[next(t for t in (bool, int, float, str)
                                                                     if isinstance(value, t))](value)
     if isinstance(value, tuple):
-        return {"T": [encode(v, buffers, callables, depth + 1) for v in value]}
+        return {"T": [encode(v, buffers, callables, depth + 1, identify) for v in value]}
     if isinstance(value, list):
-        return {"L": [encode(v, buffers, callables, depth + 1) for v in value]}
+        return {"L": [encode(v, buffers, callables, depth + 1, identify) for v in value]}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise Unsendable("a dict whose keys are not all strings")
-        return {"D": [[str(k), encode(v, buffers, callables, depth + 1)] for k, v in value.items()]}
+        return {"D": [[str(k), encode(v, buffers, callables, depth + 1, identify)] for k, v in value.items()]}
     if isinstance(value, np.random.Generator):
         name = type(value.bit_generator).__name__
         if name not in BIT_GENERATORS:
@@ -124,10 +132,15 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
     if count * dt.itemsize != len(data):
         raise ProtocolError(f"an array of shape {tuple(shape)} and dtype {dt} with {len(data)} bytes")
     a = np.frombuffer(data, dtype=dt, count=count).reshape(shape, order="F" if order == "F" else "C")
-    if order == "S":  # the same values in a strided view: every other column of a wider array
-        wide = np.empty(tuple(shape[:-1]) + (2 * shape[-1],), dtype=dt)
-        wide[..., ::2] = a
-        a = wide[..., ::2]
+    if order == "S":  # the same values in a strided view that no reshape can flatten without a copy
+        if len(shape) == 1:
+            wide = np.empty((2 * shape[0],), dtype=dt)
+            wide[::2] = a
+            a = wide[::2]
+        else:
+            wide = np.empty(tuple(shape[:-2]) + (2 * shape[-2], 3 * shape[-1]), dtype=dt)
+            wide[..., ::2, ::3] = a
+            a = wide[..., ::2, ::3]
     if node.get("r") == 1:
         a.flags.writeable = False
     return a[()] if tag == "n" else a
@@ -144,10 +157,19 @@ def _seed_sequence(ss):
     return np.random.SeedSequence(int(ss[0]), spawn_key=tuple(ss[1]), pool_size=ss[2], n_children_spawned=ss[3])
 
 
-def decode(node, buffers: list, make_callable=None, depth: int = 0):
-    """The value a tree from ``encode`` stands for, checking every part of it."""
+def decode(node, buffers: list, make_callable=None, depth: int = 0, resolve=None):
+    """The value a tree from ``encode`` stands for, checking every part of it. ``resolve(token,
+    fresh)`` maps an identity token to the object to hand out (``fresh`` the first time)."""
     if depth > MAX_DEPTH:
         raise ProtocolError("a value nested too deeply")
+    if isinstance(node, dict) and "I" in node:
+        token = node["I"]
+        if not (isinstance(token, int) and not isinstance(token, bool) and set(node) == {"I", "v"}):
+            raise ProtocolError("a malformed identity token")
+        fresh = decode(node["v"], buffers, make_callable, depth + 1, resolve)
+        if not isinstance(fresh, (np.ndarray, list, dict)):
+            raise ProtocolError("an identity token on a value that has none")
+        return resolve(token, fresh) if resolve is not None else fresh
     if node is None or type(node) in (bool, int, float, str):
         return node
     if not isinstance(node, dict) or not node:
@@ -157,12 +179,12 @@ def decode(node, buffers: list, make_callable=None, depth: int = 0):
     if len(node) == 1 and isinstance(next(iter(node.values())), list) and next(iter(node)) in "TLD":
         tag, items = next(iter(node.items()))
         if tag == "T":
-            return tuple(decode(v, buffers, make_callable, depth + 1) for v in items)
+            return tuple(decode(v, buffers, make_callable, depth + 1, resolve) for v in items)
         if tag == "L":
-            return [decode(v, buffers, make_callable, depth + 1) for v in items]
+            return [decode(v, buffers, make_callable, depth + 1, resolve) for v in items]
         if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in items):
             raise ProtocolError("a dict with malformed entries")
-        return {k: decode(v, buffers, make_callable, depth + 1) for k, v in items}
+        return {k: decode(v, buffers, make_callable, depth + 1, resolve) for k, v in items}
     if "G" in node:
         if node["G"] not in BIT_GENERATORS:
             raise ProtocolError(f"a Generator on {node['G']!r}")

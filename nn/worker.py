@@ -23,6 +23,7 @@ import os
 import sys
 import traceback
 import warnings
+from collections import OrderedDict
 
 if __name__ == "__main__":  # run with -I -S: only this directory and NumPy's site directories
     sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))] + sys.argv[3:]
@@ -56,6 +57,9 @@ def describe_exception(exc: BaseException, implementation) -> dict:
     return {"type": type(exc).__name__, "bases": bases, "message": message[:4000], "where": where}
 
 
+KEPT = 512  # returned objects kept alive, so that their identity tokens stay true
+
+
 class Worker:
     """The serving loop: loads modules, stands in for other katas, runs calls."""
 
@@ -65,11 +69,27 @@ class Worker:
         self.implementation = _impl.Implementation(directory, stand_ins=self._stand_in_module, label=label)
         self.patches: list = []
         self.outer: list = []  # the arguments of the calls in progress, innermost last
+        self.kept: OrderedDict = OrderedDict()  # id -> (token, object) of objects returned lately
+        self.tokens = 0
+
+    def identify(self, obj) -> int:
+        """A token for a returned object, the same while it lives (it is kept alive here, so
+        its id is not reused): returning one object twice is seen as such on the other side."""
+        entry = self.kept.get(id(obj))
+        if entry is not None and entry[1] is obj:
+            self.kept.move_to_end(id(obj))
+            return entry[0]
+        self.tokens += 1
+        self.kept[id(obj)] = (self.tokens, obj)
+        if len(self.kept) > KEPT:
+            self.kept.popitem(last=False)
+        return self.tokens
 
     def send(self, message: dict, values: dict | None = None) -> None:
         buffers: list = []
         try:
-            message.update({k: encode(v, buffers) for k, v in (values or {}).items()})
+            message.update({k: encode(v, buffers, identify=self.identify if k == "value" else None)
+                            for k, v in (values or {}).items()})
         except (Unsendable, RecursionError, ValueError) as exc:
             message, buffers = {"op": "raise", "type": "Unsendable", "bases": [], "where": "",
                                 "message": f"the result cannot be sent to the grader: {exc}"}, []

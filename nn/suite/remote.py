@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import os
+from collections import OrderedDict
 import signal
 import tempfile
 import warnings
@@ -20,7 +21,8 @@ import numpy as np
 
 from .. import manifest
 from ..impl import ImplementationError, shown
-from ..protocol import ProtocolError, Unsendable, decode, encode, forget, read_frame, update_arguments, write_frame
+from ..protocol import (ProtocolError, Unsendable, decode, encode, forget, read_frame, update_arguments,
+                        update_in_place, write_frame)
 from . import oracles, sandbox
 
 MAX_MESSAGE = 64 * 1024 * 1024  # far above any check's data; bounds what a worker can make this process hold
@@ -73,6 +75,7 @@ class RemoteImplementation:
         self.stand_ins: dict[str, str] = {}
         self._sent_stand_ins: dict | None = None
         self._outer: list = []
+        self.returned: OrderedDict = OrderedDict()  # (worker, token) -> the object handed out
 
     def display(self, module: str | None = None) -> str:
         return self.label + (f"{module}.py" if module else "")
@@ -213,6 +216,19 @@ class RemoteImplementation:
                      "args": encode((args, kwargs), out)}
         self._send(reply, out)
 
+    def _resolve(self, token: int, fresh):
+        """The object the worker returned before under ``token``, holding ``fresh``'s values now;
+        the tokens are the worker's, so they restart with it."""
+        key = (id(self.proc), token)
+        old = self.returned.get(key)
+        if old is not None and type(old) is type(fresh):
+            fresh = update_in_place(old, fresh)
+        self.returned[key] = fresh
+        self.returned.move_to_end(key)
+        while len(self.returned) > 512:
+            self.returned.popitem(last=False)
+        return fresh
+
     # -- what the suite calls ----------------------------------------------------------
 
     def module_error(self, module: str) -> str | None:
@@ -237,7 +253,8 @@ class RemoteImplementation:
                 raise ImplementationError(str(reply.get("message", ""))[:2000])
             buffers = reply.pop("_buffers")
             try:
-                returned_args, value = decode(reply.get("args"), buffers), decode(reply.get("value"), buffers)
+                returned_args = decode(reply.get("args"), buffers)
+                value = decode(reply.get("value"), buffers, resolve=self._resolve)
             except (ValueError, TypeError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
                 raise ProtocolError(f"a value that does not decode ({type(exc).__name__})") from None
             update_arguments(args, kwargs, returned_args)

@@ -214,3 +214,20 @@ def test_a_dead_or_lying_worker_fails_the_call_and_is_restarted(tmp_path):
                 r.call("activations", "relu_backward", (np.zeros(2), np.zeros(2)), {})
     finally:
         r.close()
+
+
+def test_an_object_returned_twice_is_one_object_on_this_side(tmp_path):
+    """A forward that returns its module-level cache dict returns the same dict each time, in-process and here."""
+    r = _broken(tmp_path, "")
+    (r.path / "network.py").write_text((r.path / "network.py").read_text() + (
+        "\n_CACHE = {}\ndef predict(params, X):\n    _CACHE['n'] = np.asarray(X).shape[1]\n    return _CACHE\n"
+        "def accuracy(predictions, labels):\n    return {'fresh': np.zeros(1)}\n"))
+    try:
+        X = np.zeros((2, 3))
+        first = r.call("network", "predict", ({}, X), {})
+        second = r.call("network", "predict", ({}, np.zeros((2, 5))), {})
+        assert first is second and first["n"] == 5
+        a, b = r.call("network", "accuracy", (1, 2), {}), r.call("network", "accuracy", (1, 2), {})
+        assert a is not b
+    finally:
+        r.close()
