@@ -25,7 +25,7 @@ SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "katas"
 REPO = repr(str(PROJECT_ROOT))
 SITE = repr(str(Path(numpy.__file__).resolve().parent.parent))
-LIMITS = dict(kata_timeout=20.0, test_timeout=5.0, total_timeout=300.0)
+LIMITS = dict(kata_timeout=60.0, test_timeout=15.0, total_timeout=600.0)
 MODES = ["process"] + (["bwrap"] if sandbox.bwrap_works() is None else [])
 pytestmark = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
 
