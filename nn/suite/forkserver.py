@@ -110,6 +110,9 @@ def die_with_parent() -> None:
 
 
 def _child(request: dict, fds: list) -> int:
+    import signal
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the child waits for its own processes
     os.setsid()
     die_with_parent()  # a grader that dies takes its server with it, and the server its children
     os.dup2(fds[0], 1)
@@ -120,17 +123,36 @@ def _child(request: dict, fds: list) -> int:
     return int(getattr(importlib.import_module(module), name)(*request["args"], *fds[2:]) or 0)
 
 
+def _reap_orphans() -> None:
+    """Become the parent of what a killed child leaves (its worker, its sandbox), so that they
+    are reaped here rather than left to pile up as zombies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap(*_) -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
 def serve(sock_fd: int, preload: list[str]) -> int:
+    import signal
+
     die_with_parent()
+    _reap_orphans()
+    signal.signal(signal.SIGCHLD, _reap)
     for module in preload:
         importlib.import_module(module)
     sock = socket.socket(fileno=sock_fd)
     while True:
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
-        except ChildProcessError:
-            pass
+        _reap()
         try:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 16)
         except OSError:
