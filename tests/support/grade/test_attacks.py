@@ -25,7 +25,10 @@ SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "katas"
 REPO = repr(str(PROJECT_ROOT))
 SITE = repr(str(Path(numpy.__file__).resolve().parent.parent))
-LIMITS = dict(kata_timeout=60.0, test_timeout=15.0, total_timeout=600.0)
+LIMITS = dict(kata_timeout=60.0, test_timeout=15.0, total_timeout=600.0)  # correct code: never too short
+# An attack that makes every check slow must still score 0: short limits only cost it more,
+# and keep a class of them quick to grade.
+SHORT = dict(kata_timeout=6.0, test_timeout=2.0, total_timeout=120.0)
 MODES = ["process"] + (["bwrap"] if sandbox.bwrap_works() is None else [])
 pytestmark = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
 
@@ -118,7 +121,9 @@ def _grade_class(root: Path, attacks: dict, mode: str) -> dict:
         shutil.copytree(SOLUTIONS, subs[name], ignore=shutil.ignore_patterns("__pycache__"))
     engine.expected_tests()
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip(subs, pool.map(lambda d: engine.grade(d, worker=mode, **LIMITS), subs.values())))
+        return dict(zip(subs, pool.map(
+            lambda item: engine.grade(item[1], worker=mode, **(LIMITS if item[0].startswith("classmate") else SHORT)),
+            subs.items())))
 
 
 @pytest.mark.parametrize("mode", MODES)
