@@ -196,3 +196,15 @@ def restore(container, key, old) -> None:
     else:
         container[key] = old
 
+
+def binds(function, args, kwargs) -> bool:
+    """Whether ``function(*args, **kwargs)`` fits its signature (True when it has none to read)."""
+    import inspect
+
+    try:
+        inspect.signature(function).bind(*args, **kwargs)
+        return True
+    except TypeError:
+        return False
+    except ValueError:
+        return True

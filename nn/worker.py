@@ -198,7 +198,7 @@ class Worker:
             reply, values = {"op": "return"}, {"value": value}
         except BaseException as exc:  # the implementation's exception is the answer
             reply, values = {"op": "raise", **describe_exception(exc, self.implementation)}, {}
-            if isinstance(exc, TypeError) and not _binds(fn, args, kwargs):
+            if isinstance(exc, TypeError) and not _impl.binds(fn, args, kwargs):
                 reply["signature"] = True
         finally:
             self.outer.pop()
@@ -206,18 +206,6 @@ class Worker:
         reply["global_rng"] = not _same_state(rng_before, np.random.get_state())
         values["args"] = (args, kwargs)
         self.send(reply, values)
-
-
-def _binds(function, args, kwargs) -> bool:
-    import inspect
-
-    try:
-        inspect.signature(function).bind(*args, **kwargs)
-        return True
-    except TypeError:
-        return False
-    except ValueError:
-        return True
 
 
 def _same_state(a: tuple, b: tuple) -> bool:

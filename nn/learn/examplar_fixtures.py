@@ -18,7 +18,6 @@ import ast
 import inspect
 import json
 import os
-import signal
 import textwrap
 from pathlib import Path
 
@@ -191,16 +190,10 @@ def pytest_runtest_call(item):
         pytest.skip(f"not run: it ran past the time limit against {slow}")
     if _impl_id(item) == "yours" and item.config._nn_examplar_slow.get(("yours",)):
         pytest.skip("not run: your own implementation ran past the time limit in an earlier test")
-    use_alarm = limit > 0 and hasattr(signal, "SIGALRM")
-    if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
+    from ..suite.plugin import _time_limit_seconds
+
+    with _time_limit_seconds(limit, _on_alarm):
         yield
-    finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -195,10 +195,11 @@ def _time_limit(item):
 
 
 @contextlib.contextmanager
-def _time_limit_seconds(limit):
+def _time_limit_seconds(limit, on_alarm=None):
+    """Stop what runs inside after ``limit`` seconds: ``on_alarm`` raises (a KataTimeout by default)."""
     use_alarm = limit and limit > 0 and hasattr(signal, "SIGALRM")
     if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        previous = signal.signal(signal.SIGALRM, on_alarm or _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         yield

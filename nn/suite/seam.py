@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import ast
 import functools
-import inspect
 import types
 
 import numpy as np
 
 from .. import manifest
-from ..impl import Implementation, ImplementationError
+from ..impl import Implementation, ImplementationError, binds
 from . import oracles
 from .assertions import KataFailure
 
@@ -53,16 +52,6 @@ def stub_signature(name: str) -> str:
 def signature_failure(name: str) -> KataFailure:
     return KataFailure(f"{name}() does not accept the arguments the stub's signature gives it: keep the "
                        f"stub's signature, {stub_signature(name)}")
-
-
-def _binds(function, args, kwargs) -> bool:
-    try:
-        inspect.signature(function).bind(*args, **kwargs)
-        return True
-    except TypeError:
-        return False
-    except ValueError:  # no signature to read (a builtin): assume it binds
-        return True
 
 
 # The arguments a function may change: update's params (in place or not, both are allowed)
@@ -161,7 +150,7 @@ class KataFunctions:
             except (SystemExit, GeneratorExit) as exc:  # a learner's Ctrl-C still stops their own run
                 raise KataFailure(f"{name}() raised {type(exc).__name__}: a function must return its answer") from None
             except TypeError:
-                if not _binds(function, args, kwargs):
+                if not binds(function, args, kwargs):
                     raise signature_failure(name) from None
                 raise
 
