@@ -132,10 +132,12 @@ def command(mode: str, impl_dir: Path, label: str, files: Path) -> tuple[list[st
         return [_python(), *script_args, str(files / "worker.py"), str(impl_dir), label, *site_dirs()], str(files)
     if mode != "bwrap":
         raise ValueError(f"unknown worker mode {mode!r}")
+    # The empty /tmp comes first: Python or NumPy may live under /tmp (a checkout there), and
+    # binds made after it are mounted inside it rather than hidden by it.
     argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--cap-drop", "ALL", "--die-with-parent", "--new-session", *_ro_binds(),
+            "--cap-drop", "ALL", "--die-with-parent", "--new-session", *_sized_tmpfs("/tmp"), *_ro_binds(),
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
-            "--proc", "/proc", "--dev", "/dev", *_sized_tmpfs("/tmp"), *(["--disable-userns"] if _bwrap_has("--disable-userns") else []),
+            "--proc", "/proc", "--dev", "/dev", *(["--disable-userns"] if _bwrap_has("--disable-userns") else []),
             "--ro-bind", str(files), "/nnw", "--ro-bind", str(impl_dir), "/sub", "--chdir", "/tmp",
             "--setenv", "HOME", "/tmp",
             _python(), *script_args, "/nnw/worker.py", "/sub", label, *site_dirs()]
@@ -158,7 +160,9 @@ def bwrap_works() -> str | None:
         files = worker_files(Path(tmp) / "w")
         (Path(tmp) / "impl").mkdir()
         argv, _ = command("bwrap", Path(tmp) / "impl", "impl/", files)
-        probe = argv[:argv.index(_python())] + [_python(), "-I", "-S", "-c", "import sys; sys.exit(0)"]
+        # The probe imports NumPy as the worker will: a sandbox that starts but cannot see it is no use.
+        probe = argv[:argv.index(_python())] + [_python(), "-I", "-S", "-c",
+                                                f"import sys; sys.path[:0] = {site_dirs()!r}; import numpy"]
         try:
             proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, env=clean_env("/tmp"))
         except (OSError, subprocess.TimeoutExpired) as exc:

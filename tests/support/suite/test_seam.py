@@ -75,3 +75,13 @@ def test_a_spawned_generator_gives_the_same_weights_for_the_same_seed(tmp_path, 
         "    return child.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))\n"))
     out = run(impl, mode, "tests/katas/test_init.py")
     assert " failed" not in out.splitlines()[-1], out[-3000:]
+
+
+def test_the_sandboxs_empty_tmp_is_mounted_before_what_may_live_under_it(tmp_path):
+    """A checkout under /tmp keeps NumPy there: an empty /tmp mounted after it would hide it."""
+    from nn.suite import sandbox
+
+    argv, _ = sandbox.command("bwrap", tmp_path, "impl/", tmp_path)
+    tmpfs = next(i for i in range(len(argv) - 1) if argv[i] == "--tmpfs" and argv[i + 1] == "/tmp")
+    binds = [i for i, a in enumerate(argv) if a == "--ro-bind"]
+    assert binds and tmpfs < min(binds)
