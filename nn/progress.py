@@ -8,7 +8,10 @@ import time
 class Progress:
     """One line that updates in place on a terminal, and a line per tenth elsewhere."""
 
-    def __init__(self, total: int, stream=sys.stderr, enabled: bool = True):
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        # sys.stderr is looked up per bar, not bound at import: it may have been replaced since
+        # (pytest's capture, a redirect), and the old stream may be closed.
+        stream = sys.stderr if stream is None else stream
         self.total, self.stream, self.enabled = total, stream, enabled
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.last = 0.0

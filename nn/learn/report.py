@@ -16,7 +16,8 @@ def colour(text: str, status: str, enabled: bool) -> str:
     return f"\033[{COLOURS[status]}m{text}\033[0m" if enabled else text
 
 
-def use_colour(stream=sys.stdout) -> bool:
+def use_colour(stream=None) -> bool:
+    stream = sys.stdout if stream is None else stream  # looked up now: it may have been replaced
     return hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("NO_COLOR")
 
 

@@ -183,3 +183,17 @@ def test_a_recipe_fills_in_what_the_command_line_leaves_out(argv, expected):
     opts = asdict(train_commands._options(args))
     assert {k: opts[k] for k in expected} == expected
     assert args.dtype == opts["dtype"]  # the data loader reads it from args
+
+
+def test_progress_writes_to_the_stderr_of_the_moment(monkeypatch):
+    # A bar made after stderr was replaced (pytest capture, a redirect) writes to the new stream,
+    # not to the one there was when nn.progress was first imported, which may be closed by now.
+    import io
+
+    from nn.progress import Progress
+
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", now)
+    bar = Progress(10)
+    bar.update(10, "done")
+    assert "10/10 done" in now.getvalue()
