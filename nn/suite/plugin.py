@@ -1,7 +1,8 @@
 """The pytest side of the kata suite: ``--impl``, hypothesis profiles, per-kata markers,
 isolation of one kata from the others, a time limit, and failures that read as lessons.
 
-Loaded from the project's ``conftest.py``.
+Loaded as a ``pytest11`` entry point, and from the project's ``conftest.py`` when the project
+is not installed (one registration either way: the entry point bears the module's name).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .. import manifest
 from ..impl import Implementation, ImplementationError, references, replace, resolve_impl_dir, restore
 from .assertions import KataFailure
 from .lessons import _explain, _find, _first_line
+from .rootdir import pytest_load_initial_conftests  # noqa: F401 (`--impl DIR` outside the project)
 from .seam import KataFunctions, KataNotStarted, KataTimeout, RemoteKataFunctions, oracle_module  # noqa: F401
 from . import oracles
 
