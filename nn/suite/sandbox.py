@@ -125,11 +125,12 @@ def _ro_binds() -> list[str]:
     return args
 
 
-def command(mode: str, impl_dir: Path, label: str, files: Path) -> tuple[list[str], str]:
-    """(argv, cwd) of a worker for ``impl_dir`` in ``mode``; ``files`` from ``worker_files``."""
+def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "worker.py") -> tuple[list[str], str]:
+    """(argv, cwd) of a worker for ``impl_dir`` in ``mode``; ``files`` from ``worker_files``.
+    ``script``: the file of ``files`` to run (examplar grading runs its own, nn/suite/examplar_sandboxed.py)."""
     script_args = ["-I", "-S"]
     if mode == "process":
-        return [_python(), *script_args, str(files / "worker.py"), str(impl_dir), label, *site_dirs()], str(files)
+        return [_python(), *script_args, str(files / script), str(impl_dir), label, *site_dirs()], str(files)
     if mode != "bwrap":
         raise ValueError(f"unknown worker mode {mode!r}")
     # The empty /tmp comes first: Python or NumPy may live under /tmp (a checkout there), and
@@ -140,14 +141,15 @@ def command(mode: str, impl_dir: Path, label: str, files: Path) -> tuple[list[st
             "--proc", "/proc", "--dev", "/dev", *(["--disable-userns"] if _bwrap_has("--disable-userns") else []),
             "--ro-bind", str(files), "/nnw", "--ro-bind", str(impl_dir), "/sub", "--chdir", "/tmp",
             "--setenv", "HOME", "/tmp",
-            _python(), *script_args, "/nnw/worker.py", "/sub", label, *site_dirs()]
+            _python(), *script_args, f"/nnw/{script}", "/sub", label, *site_dirs()]
     return argv, "/"
 
 
-def start(mode: str, impl_dir: Path, label: str, files: Path, memory_mb: int = 2048) -> subprocess.Popen:
-    argv, cwd = command(mode, impl_dir, label, files)
+def start(mode: str, impl_dir: Path, label: str, files: Path, memory_mb: int = 2048, script: str = "worker.py",
+          stdin=subprocess.PIPE, stderr=None) -> subprocess.Popen:
+    argv, cwd = command(mode, impl_dir, label, files, script)
     return subprocess.Popen(argv, cwd=cwd, env=clean_env("/tmp" if mode == "bwrap" else str(files)),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
                             preexec_fn=_limits(memory_mb), close_fds=True)
 
 
