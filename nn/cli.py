@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "proportion to the checks that pass. Default: the points file's credit, else kata")
     grading_opts.add_argument("--hidden", metavar="DIR", help="an instructor's directory of hidden checks (test "
                               "modules with the impl fixture and kata markers), graded with the suite, never exported")
+    grading_opts.add_argument("--examplar", action="store_true", help="also grade each kata's own tests "
+                              "(mytests/test_KATA.py) against correct and buggy implementations, in the sandbox; "
+                              "weight: [examplar] points = N in the --points file (default 1 a kata)")
     grading_opts.add_argument("--kata-timeout", type=float, default=60.0, help="seconds one kata may take (default 60)")
     grading_opts.add_argument("--total-timeout", type=float, default=300.0, help="seconds one submission may take (default 300)")
     grading_opts.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of the worker that "

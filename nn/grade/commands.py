@@ -38,6 +38,14 @@ def _grading_kwargs(args) -> dict:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     kwargs["worker"] = _worker_mode(args)
+    if getattr(args, "examplar", False):
+        from .reports import load_examplar
+        from .unpack import SubmissionError
+
+        try:
+            kwargs["examplar"] = load_examplar(args.points)
+        except SubmissionError as exc:
+            raise UsageError(str(exc)) from None
     return kwargs
 
 

@@ -216,8 +216,11 @@ def _start(argv: list, scratch: Path, result_w: int, out_w: int):
 
 def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,
           kata_timeout: float = 60.0, test_timeout: float = 10.0, total_timeout: float = 300.0,
-          memory_mb: int = 2048, worker: str = "bwrap", credit: str = "kata", hidden: str | Path | None = None) -> Report:
-    """Grade one submission; ``worker`` is ``bwrap`` or ``process`` (see ``sandbox.resolve``)."""
+          memory_mb: int = 2048, worker: str = "bwrap", credit: str = "kata", hidden: str | Path | None = None,
+          examplar: dict | None = None) -> Report:
+    """Grade one submission; ``worker`` is ``bwrap`` or ``process`` (see ``sandbox.resolve``).
+    ``examplar``: the points file's ``[examplar]`` table (``{}`` for the defaults) to grade the
+    submission's own tests too (examplar.py); None leaves them out."""
     submission = Path(submission)
     points = points or load_points(None)
     expected = expected_tests(hidden)
@@ -271,6 +274,11 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             if time.monotonic() > deadline:
                 break
         report.output = "".join(output)[:OUTPUT_CAP]
+        if examplar is not None:
+            from .examplar import grade_all_katas
+
+            report.examplar = grade_all_katas(impl, table=examplar, mode=worker, hidden=hidden,
+                                              test_timeout=test_timeout, run_timeout=kata_timeout, memory_mb=memory_mb)
     return _finish(report, results, expected, points, start, credit)
 
 

@@ -117,6 +117,10 @@ def grade_all(args) -> int:
     # What a stored report depends on besides the submission: the suite and the hidden checks.
     # Points and credit are not in it: they are recomputed from the stored check counts.
     suite = suite_digest() + hidden.digest(kwargs.get("hidden"))
+    if kwargs.get("examplar") is not None:  # the learner's tests were graded too, against these variants
+        from .examplar import digest as examplar_digest
+
+        suite += examplar_digest(kwargs["examplar"])
     points, credit = kwargs["points"], kwargs["credit"]
     graded: dict[str, Report] = {}
     todo: list[tuple[str, Path]] = []

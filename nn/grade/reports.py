@@ -46,6 +46,7 @@ class Report:
     credit: str = "kata"
     score_kata: float = 0.0
     score_checks: float = 0.0
+    examplar: list = field(default_factory=list)  # with --examplar: one dict per kata (see examplar.py)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -61,7 +62,7 @@ def load_points(path: str | Path | None) -> dict[str, float]:
     points = {k.name: float(k.points) for k in manifest.katas()}
     if path:
         doc, text = _read_toml(path)
-        stray = [k for k in doc if k not in ("points", "credit")]
+        stray = [k for k in doc if k not in ("points", "credit", "examplar")]
         if stray:
             first = stray[0]
             where = (f"{first} = {doc[first]!r} is outside a [points] table (write it under a [points] line)"
@@ -105,6 +106,24 @@ def _line(text: str, key: str, in_points: bool = False) -> str:
         elif stripped.split("=")[0].strip().strip("'\"") == key and (table == "points") == in_points:
             return f", line {n}"
     return ""
+
+
+def load_examplar(path: str | Path | None) -> dict:
+    """The ``[examplar]`` table of a points file: what ``grade --examplar`` gives a kata for its
+    learner's tests (``points = N`` for every kata, default 1; ``KATA = N`` for one kata)."""
+    if not path:
+        return {}
+    doc, text = _read_toml(path)
+    table = doc.get("examplar", {})
+    if not isinstance(table, dict):
+        raise SubmissionError(f"points file {path}: examplar = {table!r} must be a table ([examplar], points = N)")
+    for name, value in table.items():
+        if name != "points" and name not in manifest.names():
+            raise SubmissionError(f"points file {path}: [examplar] {name!r} is neither points nor a kata "
+                                  f"(valid: points, {', '.join(manifest.names())})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise SubmissionError(f"points file {path}: [examplar] {name} = {_toml(value)} must be a finite number >= 0")
+    return table
 
 
 def load_credit(path: str | Path | None) -> str | None:
@@ -177,6 +196,8 @@ def table(report: Report) -> str:
         first = k.first_failure.splitlines()[0] if k.first_failure else ""
         lines.append(f"  {k.kata:<10} {k.points:>5g} / {k.max_points:<5g} {k.status:<12} "
                      f"{k.passed}/{k.total} checks" + (f"   {first[:100]}" if first else ""))
+    for e in report.examplar:
+        lines.append(f"  examplar {e['kata']:<10} {e['points']:>5g} / {e['max_points']:<5g} {e['message'].splitlines()[0][:110]}")
     lines += [f"  note: {n}" for n in report.notes]
     return "\n".join(lines)
 
@@ -234,6 +255,10 @@ def gradescope(report: Report) -> dict:
                           "status": "passed" if not bad else "failed", "visibility": vis,
                           "output": _clean((f"{passed}/{len(checks)} checks pass."
                                             + "".join(f"\n{_failure_text(c)}" for c in bad))[:8000])})
+    for e in report.examplar:
+        tests.append({"name": f"{e['kata']}: your tests (examplar)", "score": e["points"], "max_score": e["max_points"],
+                      "status": "passed" if e["valid"] and e["caught"] == e["chaffs"] else "failed",
+                      "output": _clean(e["message"][:8000]), "visibility": "visible"})
     for i, t in enumerate(tests, start=1):
         t["number"] = str(i)
     return {

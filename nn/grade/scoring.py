@@ -50,8 +50,11 @@ def rescore(report, points: dict[str, float], credit: str) -> bool:
 
 
 def total(report, credit: str) -> None:
+    """The report's totals; with ``grade --examplar``, each kata's examplar points count under both policies."""
+    examplar = getattr(report, "examplar", None) or []
+    own, own_max = sum(e["points"] for e in examplar), sum(e["max_points"] for e in examplar)
     report.credit = credit
-    report.score = round(sum(k.points for k in report.katas), 4)
-    report.score_kata = round(sum(k.kata_points for k in report.katas), 4)
-    report.score_checks = round(sum(k.check_points for k in report.katas), 4)
-    report.max_score = sum(k.max_points for k in report.katas)
+    report.score = round(sum(k.points for k in report.katas) + own, 4)
+    report.score_kata = round(sum(k.kata_points for k in report.katas) + own, 4)
+    report.score_checks = round(sum(k.check_points for k in report.katas) + own, 4)
+    report.max_score = sum(k.max_points for k in report.katas) + own_max

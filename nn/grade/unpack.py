@@ -175,7 +175,25 @@ def prepare_with_notes(submission: Path, scratch: Path) -> tuple[Path, list[str]
                 notes.append(f"{module}.py is larger than {MAX_MODULE_BYTES >> 20} MB: not graded")
                 continue
             shutil.copyfile(src, impl / f"{module}.py")
+    _copy_own_tests(submission if submission.is_dir() else scratch / "unpacked", source, impl)
     return impl, notes
+
+
+def _copy_own_tests(root: Path, source: Path, impl: Path) -> None:
+    """The student's own tests (``mytests/test_KATA.py``, for ``grade --examplar``) into
+    impl/mytests: from the ``mytests`` folder beside the kata modules, else the first one
+    found; regular files of at most MAX_MODULE_BYTES, nothing else."""
+    if not root.is_dir():
+        return
+    found = [d for d in _folders(root) if d.name == "mytests" and not any(_skipped(p) for p in d.relative_to(root).parts)]
+    found.sort(key=lambda d: (d.parent != source.parent and d.parent != source, len(d.parts)))
+    if not found:
+        return
+    (impl / "mytests").mkdir()
+    for kata in manifest.katas():
+        src = found[0] / f"test_{kata.name}.py"
+        if src.is_file() and not src.is_symlink() and src.stat().st_size <= MAX_MODULE_BYTES:
+            shutil.copyfile(src, impl / "mytests" / src.name)
 
 
 def prepare(submission: Path, scratch: Path) -> Path:

@@ -397,10 +397,13 @@ def run_one(key: str, layers: list[Path], tests: Path, work: Path, *, mode: str,
 
 
 def run_sandboxed(tests: Path, impls: list[tuple[str, list[Path]]], *, mode: str, test_timeout: float = 10.0,
-                  run_timeout: float = 60.0, memory_mb: int = 2048, jobs: int = 2) -> list[Outcome]:
+                  run_timeout: float = 60.0, memory_mb: int = 2048, jobs: int = 2, stop=None) -> list[Outcome | None]:
     """Run the test file ``tests`` against each implementation ``(key, layers)``, each in its own
     sandboxed process (``mode``: bwrap or process, as ``sandbox.resolve`` gives), ``jobs`` at a
-    time. The keys never enter the sandbox: every run sees the same file names and paths."""
+    time. The keys never enter the sandbox: every run sees the same file names and paths.
+    ``stop(outcome)``: once true, the runs not started yet are not started (their outcome is None)."""
+    from concurrent.futures import as_completed
+
     with tempfile.TemporaryDirectory(prefix="nn-examplar-") as tmp:
         def one(item):
             key, layers = item
@@ -408,7 +411,12 @@ def run_sandboxed(tests: Path, impls: list[tuple[str, list[Path]]], *, mode: str
                            run_timeout=run_timeout, memory_mb=memory_mb)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            return list(pool.map(one, impls))
+            futures = [pool.submit(one, item) for item in impls]
+            for future in as_completed(futures):
+                if stop is not None and not future.cancelled() and stop(future.result()):
+                    for other in futures:
+                        other.cancel()
+            return [None if f.cancelled() else f.result() for f in futures]
 
 
 def layers_of(entry: dict) -> list[Path]:
