@@ -131,21 +131,31 @@ def write_tests(tmp_path, source, kata="softmax"):
     return folder
 
 
-def grade(tmp_path, source, kata="softmax", **limits):
+def grade(tmp_path, source, kata="softmax", hidden=None, **limits):
     from nn.grade.examplar import grade_kata
 
-    return grade_kata(kata, write_tests(tmp_path, source, kata), weight=2.0, mode=MODE, **{**GENEROUS, **limits})
+    return grade_kata(kata, write_tests(tmp_path, source, kata), weight=2.0, mode=MODE, hidden=hidden,
+                      **{**GENEROUS, **limits})
 
 
 @pytest.fixture(scope="module")
 def thorough(tmp_path_factory):
-    return grade(tmp_path_factory.mktemp("thorough"), THOROUGH)
+    """The thorough file graded once, with one hidden chaff of the instructor's added (a softmax
+    that takes the max over the whole array, written as a module like katas/)."""
+    tmp = tmp_path_factory.mktemp("thorough")
+    chaff = tmp / "hidden" / "examplar" / "softmax" / "global-max"
+    chaff.mkdir(parents=True)
+    source = (PROJECT_ROOT / "solutions" / "activations.py").read_text()
+    assert "Z.max(axis=0, keepdims=True)" in source
+    (chaff / "activations.py").write_text(source.replace("Z.max(axis=0, keepdims=True)", "Z.max()"))
+    return grade(tmp, THOROUGH, hidden=tmp / "hidden")
 
 
-def test_a_valid_thorough_file_scores_full(thorough):
-    assert thorough["valid"] and thorough["caught"] == thorough["chaffs"] == SOFTMAX_CHAFFS, thorough
+def test_a_valid_thorough_file_scores_full_and_hidden_chaffs_count(thorough):
+    chaffs = SOFTMAX_CHAFFS + 1
+    assert thorough["valid"] and thorough["caught"] == thorough["chaffs"] == chaffs, thorough
     assert thorough["points"] == thorough["max_points"] == 2.0
-    assert f"valid; {SOFTMAX_CHAFFS} of {SOFTMAX_CHAFFS} chaffs caught" in thorough["message"]
+    assert f"valid; {chaffs} of {chaffs} chaffs caught" in thorough["message"]
 
 
 def test_no_file_or_an_empty_file_scores_0_with_a_message(tmp_path):
