@@ -65,6 +65,10 @@ def markdown(report: Report) -> str:
             if c.get("misconception"):
                 lines += [f"Likely mistake: **{c['misconception']}**", ""]
             lines.append(_fence(str(c.get("message") or "(no message)")))
+    if getattr(report, "examplar", None):  # grade --examplar: the student's own tests, kata by kata
+        lines += ["", "## Your tests (examplar)", ""]
+        for e in report.examplar:
+            lines += [f"- {e['kata']}: {e['points']:g} / {e['max_points']:g}", "", _fence(str(e.get("message") or ""))]
     return "\n".join(lines) + "\n"
 
 
