@@ -111,8 +111,9 @@ def as_array(value, call: str, what: str = "result") -> np.ndarray:
 
 
 def is_bias(what: str) -> bool:
-    """Whether a value named ``what`` may be a bias or a bias gradient (b1, db, params['b2'], or an unnamed result)."""
-    return what == "result" or re.search(r"(?<![A-Za-z])d?b\d?(?![A-Za-z0-9])", what) is not None
+    """Whether a value named ``what`` is a bias or a bias gradient (b1, db, params['b2']): only then is a (n,)
+    vector where (n, 1) belongs the bias mistake; elsewhere it is a missing axis."""
+    return re.search(r"(?<![A-Za-z])d?b\d?(?![A-Za-z0-9])", what) is not None
 
 
 def _shape_message(call: str, what: str, expected_shape, got) -> str:
@@ -146,6 +147,7 @@ def assert_close(
     alternatives=None,
     misconception: str | None = None,
     wrong_m=(),
+    nonfinite: str | None = "overflow",
 ) -> np.ndarray:
     """Shape first, then values; the message names the worst entry and a likely mistake."""
     expected = np.asarray(expected, dtype=np.float64)
@@ -168,7 +170,7 @@ def assert_close(
     worst = np.unravel_index(int(np.argmax(err)), a.shape) if a.ndim else ()
     where = f" [{', '.join(str(int(i)) for i in worst)}]" if a.ndim else ""
     mid = misconception or _diagnose.diagnose(raw, expected, m=m, k=k, mask=mask, alternatives=alternatives,
-                                               wrong_m=wrong_m)
+                                               wrong_m=wrong_m, nonfinite=nonfinite)
     message = (
         f"{call} returned wrong values for the {what}\n"
         f"  shape:    {a.shape} (right)\n"
@@ -236,3 +238,46 @@ def check_no_mutation(fn, call: str, **args):
     before = copy.deepcopy(args)
     call_as_is(fn, *args.values())
     assert_unchanged(before, args, call)
+
+
+def _first_change(old, new, where: str):
+    """Where ``new`` no longer holds what ``old`` held, with both values; None if nowhere."""
+    if isinstance(old, dict):
+        for k, v in old.items():
+            found = _first_change(v, new.get(k) if isinstance(new, dict) else None, f"{where}[{k!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(old, (list, tuple)):
+        for i, v in enumerate(old):
+            found = _first_change(v, new[i] if isinstance(new, (list, tuple)) and i < len(new) else None,
+                                  f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(old, np.ndarray):
+        if not isinstance(new, np.ndarray) or new.shape != old.shape:
+            return where, "", ""
+        if np.array_equal(old, new, equal_nan=True):
+            return None
+        with np.errstate(all="ignore"):
+            diff = np.abs(new.astype(float) - old.astype(float))
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        i = np.unravel_index(int(np.argmax(diff)), old.shape) if old.ndim else ()
+        return f"{where}{index(i) if old.ndim else ''}", num(old[i]), num(new[i])
+    return None
+
+
+def check_results_kept(fn, name: str, first: tuple, second: tuple) -> None:
+    """A result is the caller's: calling ``fn`` a second time, on other values of the same
+    shapes, leaves what the first call returned as it was. ``first``/``second``: (args, kwargs)."""
+    out = call(fn, *first[0], **first[1])
+    kept = copy.deepcopy(out)
+    call(fn, *second[0], **second[1])
+    changed = _first_change(kept, out, "the first result")
+    if changed:
+        where, was, now = changed
+        detail = f": {where} was {was}, is now {now}" if was else f": {where} changed"
+        fail(f"{name}(...) called a second time, on other inputs of the same shapes, changed what the first call "
+             f"returned{detail}. Return new arrays each call: a buffer or object kept between calls is shared "
+             "with every caller, and the next call overwrites it", "shared-state")

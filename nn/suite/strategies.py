@@ -133,3 +133,34 @@ def layouts(A: np.ndarray) -> dict:
 
 def as_dtype(A, dtype) -> np.ndarray:
     return np.asarray(A).astype(dtype)
+
+
+def two_calls(name: str) -> tuple[tuple, tuple]:
+    """Two valid calls of kata function ``name``, each ``(args, kwargs)``: the same shapes,
+    other values. For the clause "a result is the caller's": the second call must not
+    change what the first one returned."""
+    from . import oracles
+
+    def one(seed: int):
+        rng = np.random.default_rng(seed)
+        params, X, labels, Y = network_problem(rng, 5, 4, 3, 6)
+        Z = rng.normal(0, 2, (4, 6))
+        A = oracles.softmax(rng.normal(0, 1, (3, 6)))
+        calls = {
+            "relu": ((Z,), {}), "relu_backward": ((rng.normal(0, 1, (4, 6)), Z), {}), "softmax": ((Z,), {}),
+            "one_hot": ((labels, 3), {}), "softmax_cross_entropy_backward": ((A, Y), {}),
+            "he_normal": ((4, 5, np.random.default_rng(seed)), {}),
+            "glorot_uniform": ((4, 5, np.random.default_rng(seed)), {}),
+            "init_params": ((np.random.default_rng(seed), 5, 4, 3), {}),
+            "linear_forward": ((params["W1"], X, params["b1"]), {}),
+            "linear_backward": ((rng.normal(0, 1, (4, 6)), X, params["W1"]), {}),
+            "forward": ((params, X), {}),
+            "backward": ((params, oracles.forward(params, X)[1], X, Y), {}),
+            "update": ((params, {f"d{k}": rng.normal(0, 1, v.shape) for k, v in params.items()}, 0.1), {}),
+            "numerical_gradient": ((lambda x: float(np.sum(x ** 3)), rng.normal(0, 1, (3, 4))), {}),
+            "train": ((X, labels), {"alpha": 0.1, "iterations": 3, "rng": np.random.default_rng(seed), "n_hidden": 4}),
+            "predict": ((params, X), {}),
+        }
+        return calls[name]
+
+    return one(1), one(2)

@@ -13,6 +13,7 @@ from nn.suite import strategies as S
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
                                  call_text, check_no_mutation, fail, float32_atol)
 from nn.suite.gradient_check import check_gradient
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_backward
 
@@ -129,3 +130,9 @@ def test_backward_leaves_inputs_unchanged(impl):
     _, cache = oracles.forward(params, X)
     check_no_mutation(impl.fn("backward"), call_text("backward", params=params, cache=cache, X=X, Y=Y),
                       params=params, cache=cache, X=X, Y=Y)
+
+
+@pytest.mark.parametrize("name", ['backward'])
+def test_backward_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -8,6 +8,7 @@ from nn.suite import oracles
 from nn.suite import strategies as S
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
                                  call_as_is, call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_forward
 
@@ -200,3 +201,9 @@ def test_accuracy_label_dtypes_sizes_and_layouts(impl, case):
     assert_scalar(got, text)
     expected = oracles.accuracy(predictions, labels)
     assert_close(got, expected, text, rtol=1e-12, atol=0, m=m, alternatives={"percent": 100 * expected})
+
+
+@pytest.mark.parametrize("name", ['forward', 'predict'])
+def test_forward_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -8,6 +8,7 @@ from hypothesis import given
 from nn.suite import strategies as S
 from nn.suite.assertions import (assert_close, assert_float_dtype, assert_scalar, assert_shape, call_as_is, call_text,
                                  fail, index, num)
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_gradcheck
 
@@ -115,7 +116,7 @@ def test_relative_error_formula(impl, pair):
         got = assert_scalar(call_as_is(impl.fn("relative_error"), a.copy(), b.copy()), text)
     if not np.any(a) and not np.any(b) and np.isnan(got):
         fail(f"{text} returned nan for two zero arrays, expected 0.0", "zero-over-zero")
-    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=1e-15, alternatives=_formulas(a, b))
+    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=1e-15, alternatives=_formulas(a, b), nonfinite=None)
 
 
 def _relative_error(a, b):
@@ -148,7 +149,7 @@ def test_relative_error_at_every_scale(impl, scale):
     b = a + rng.normal(size=(3, 4)) * scale * 0.1
     text = call_text("relative_error", a=a, b=b)
     got = assert_scalar(call_as_is(impl.fn("relative_error"), a, b), text)
-    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=0, alternatives=_formulas(a, b))
+    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=0, alternatives=_formulas(a, b), nonfinite=None)
 
 
 @pytest.mark.parametrize("layout", ["Fortran order", "a transposed view", "a strided slice"])
@@ -158,7 +159,7 @@ def test_relative_error_any_memory_layout(impl, layout):
     a, b = (S.layouts(rng.normal(size=(3, 5)))[layout] for _ in range(2))
     text = call_text("relative_error", a=a, b=b) + f" ({layout})"
     got = assert_scalar(call_as_is(impl.fn("relative_error"), a, b), text)
-    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=0, alternatives=_formulas(a, b))
+    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=0, alternatives=_formulas(a, b), nonfinite=None)
 
 
 def test_relative_error_of_two_zero_arrays_is_zero(impl):
@@ -184,6 +185,12 @@ def test_relative_error_is_symmetric_and_scale_free(impl):
     ba = assert_scalar(call_as_is(fn, b, a), call_text("relative_error", a=b, b=a))
     scaled = assert_scalar(call_as_is(fn, 10 * a, 10 * b), call_text("relative_error", a=10 * a, b=10 * b))
     opposite = assert_scalar(call_as_is(fn, a, -a), call_text("relative_error", a=a, b=-a))
-    assert_close(ba, ab, "relative_error(b, a) compared with relative_error(a, b)", rtol=1e-12, atol=0)
-    assert_close(scaled, ab, "relative_error(10a, 10b) compared with relative_error(a, b)", rtol=1e-12, atol=0)
-    assert_close(opposite, 1.0, "relative_error(a, -a)", rtol=1e-12, atol=0)
+    assert_close(ba, ab, "relative_error(b, a) compared with relative_error(a, b)", rtol=1e-12, atol=0, nonfinite=None)
+    assert_close(scaled, ab, "relative_error(10a, 10b) compared with relative_error(a, b)", rtol=1e-12, atol=0, nonfinite=None)
+    assert_close(opposite, 1.0, "relative_error(a, -a)", rtol=1e-12, atol=0, nonfinite=None)
+
+
+@pytest.mark.parametrize("name", ['numerical_gradient'])
+def test_gradcheck_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -10,6 +10,8 @@ import pytest
 from nn.suite import stats
 
 from nn.suite.assertions import assert_float_dtype, assert_shape, fail
+from nn.suite import strategies as S
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_init
 
@@ -24,10 +26,12 @@ def _weights(fn, seed, n_out=N_OUT, n_in=N_IN):
 
 def _he_misconception(W, n_in):
     sd = float(np.std(W))
-    if sd == 0.0:
+    if not np.any(W):
         return "zero-init"
-    if W.ndim == 2 and W.shape[0] > 1 and np.all(W == W[0]):
-        return "symmetric-units"
+    if sd == 0.0:
+        return None  # one value everywhere, not zero: the draw's scale is 0 (which argument is it?)
+    if W.ndim == 2 and W.shape[0] > 1 and np.all(W == W[0]) and np.ptp(W[0]) > 0:
+        return "symmetric-units"  # rows repeat, yet each row has spread: one draw copied to every unit
     for mid, target in (("unit-variance", 1.0), ("lecun-variance", np.sqrt(1.0 / n_in)), ("variance-as-std", 2.0 / n_in)):
         if abs(sd / target - 1.0) < 0.05:
             return mid
@@ -106,7 +110,7 @@ def test_glorot_uniform_distribution(impl, seed):
     if not pvalue >= ALPHA:
         fail(f"{text} does not look like U(-{a:.4g}, {a:.4g}): Kolmogorov-Smirnov p = {pvalue:.3g}; "
              f"draws span [{W.min():.4g}, {W.max():.4g}], std {W.std():.4g} (expected {a / np.sqrt(3):.4g})",
-             "zero-init" if W.std() == 0 else "wrong-distribution")
+             "zero-init" if not W.any() else None if W.std() == 0 else "wrong-distribution")
 
 
 def test_glorot_uniform_stays_within_bounds(impl):
@@ -129,13 +133,31 @@ def test_same_seed_same_weights_and_different_seeds_differ(impl, fn_name):
     def draw(seed):
         rng = np.random.default_rng(seed)
         out = fn(rng, 6, 5, 4) if fn_name == "init_params" else fn(5, 6, rng)
-        return out["W1"] if fn_name == "init_params" else out
+        return {k: out[k] for k in ("W1", "W2")} if fn_name == "init_params" else {"the weights": out}
 
-    a, b, c = (np.asarray(draw(s), dtype=np.float64) for s in (42, 42, 43))
-    if not np.array_equal(a, b):
-        fail(f"{fn_name}: two Generators with seed 42 gave different weights", "ignores-rng")
-    if np.array_equal(a, c):
-        fail(f"{fn_name}: Generators with seeds 42 and 43 gave identical weights", "zero-init" if not a.any() else "ignores-rng")
+    first, again, other = (draw(s) for s in (42, 42, 43))
+    for key in first:  # every weight matrix, each drawn from rng
+        a, b, c = (np.asarray(d[key], dtype=np.float64) for d in (first, again, other))
+        what = "" if key == "the weights" else f" {key}"
+        if not np.array_equal(a, b):
+            fail(f"{fn_name}: two Generators with seed 42 gave different weights{what}", "ignores-rng")
+        if np.array_equal(a, c):
+            fail(f"{fn_name}: Generators with seeds 42 and 43 gave identical weights{what}: every draw must come "
+                 "from rng", "zero-init" if not a.any() else None if np.all(a == a.flat[0]) else "ignores-rng")
+
+
+@pytest.mark.parametrize("fn_name", ["he_normal", "glorot_uniform", "init_params"])
+def test_numpys_global_random_state_is_left_alone(impl, fn_name):
+    """Every draw comes from rng: NumPy's global random state is neither drawn from nor reseeded."""
+    fn = impl.fn(fn_name)
+    np.random.seed(1234)
+    before = np.random.get_state()
+    rng = np.random.default_rng(7)
+    fn(rng, 6, 5, 4) if fn_name == "init_params" else fn(5, 6, rng)
+    after = np.random.get_state()
+    if before[0] != after[0] or not np.array_equal(before[1], after[1]) or before[2:] != after[2:]:
+        fail(f"{fn_name}(...) changed NumPy's global random state (np.random.seed or an np.random.* draw): "
+             "draw from the rng you are given, and only from it", "global-rng")
 
 
 @pytest.mark.parametrize("n_in,n_hidden,n_out", [(784, 10, 10), (7, 5, 3), (4, 4, 4), (1, 6, 2)])
@@ -189,4 +211,10 @@ def test_init_params_hidden_units_differ(impl):
         for j in range(i):
             if np.array_equal(W1[i], W1[j]):
                 fail(f"init_params(rng): hidden units {j} and {i} have identical weights W1[{j}] == W1[{i}]",
-                     "zero-init" if not W1.any() else "symmetric-units")
+                     "zero-init" if not W1.any() else None if np.ptp(W1) == 0 else "symmetric-units")
+
+
+@pytest.mark.parametrize("name", ['he_normal', 'glorot_uniform', 'init_params'])
+def test_init_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -8,6 +8,7 @@ from nn.suite import strategies as S
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
                                  call_text, check_no_mutation, fail, float32_atol)
 from nn.suite.gradient_check import check_gradient
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_linear
 
@@ -205,3 +206,9 @@ def test_linear_backward_leaves_inputs_unchanged(impl):
     rng = np.random.default_rng(14)
     dZ, A_prev, W = rng.normal(size=(3, 3)), rng.normal(size=(4, 3)), rng.normal(size=(3, 4))
     check_no_mutation(impl.fn("linear_backward"), call_text("linear_backward", dZ=dZ, A_prev=A_prev, W=W), dZ=dZ, A_prev=A_prev, W=W)
+
+
+@pytest.mark.parametrize("name", ['linear_forward', 'linear_backward'])
+def test_linear_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -8,6 +8,7 @@ from nn.suite import strategies as S
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
                                  call_as_is, call_text, check_no_mutation, fail, float32_atol, num)
 from nn.suite.gradient_check import check_gradient
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_loss
 
@@ -150,6 +151,19 @@ def test_cross_entropy_returns_one_number(impl, shape):
     assert_scalar(value, text, m=m)
 
 
+@pytest.mark.parametrize("m", [2000, 60000])
+def test_cross_entropy_of_a_large_batch(impl, m):
+    """A batch as large as MNIST's training set: the loss stays the finite mean it is (a product
+    of m probabilities underflows to 0 long before that; a sum of logs does not)."""
+    rng = np.random.default_rng(12)
+    A = oracles.softmax(rng.normal(0, 1, size=(10, m)))
+    Y = oracles.one_hot(rng.integers(0, 10, m), 10)
+    text, value = _ce_call(impl, A, Y, f" (a batch of {m} examples)")
+    got = assert_scalar(value, text, m=m)
+    assert_close(got, oracles.cross_entropy(A, Y), text, rtol=1e-9, atol=1e-12, m=m, k=10,
+                 alternatives=_ce_alternatives(A, Y), nonfinite=None)
+
+
 def test_cross_entropy_small_probabilities_on_the_label(impl):
     """True-class probabilities as small as 1e-30 (softmax gives them) count in full: no floor, no eps."""
     A = np.array([[1e-12, 0.5, 1e-30, 0.9], [1 - 1e-12, 0.5, 1 - 1e-30, 0.1]])
@@ -276,3 +290,9 @@ def test_softmax_cross_entropy_backward_leaves_inputs_unchanged(impl):
     A = oracles.softmax(np.random.default_rng(11).normal(size=(3, 3)))
     Y = np.eye(3)
     check_no_mutation(impl.fn("softmax_cross_entropy_backward"), call_text("softmax_cross_entropy_backward", A=A, Y=Y), A=A, Y=Y)
+
+
+@pytest.mark.parametrize("name", ['one_hot', 'softmax_cross_entropy_backward'])
+def test_loss_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -8,6 +8,7 @@ from nn.suite import oracles
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
                                  call_text, check_no_mutation, fail, float32_atol)
 from nn.suite.gradient_check import check_gradient
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_relu
 
@@ -130,3 +131,22 @@ def test_relu_backward_leaves_inputs_unchanged(impl):
     rng = np.random.default_rng(3)
     dA, Z = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
     check_no_mutation(impl.fn("relu_backward"), call_text("relu_backward", dA=dA, Z=Z), dA=dA, Z=Z)
+
+
+TINY = np.array([[5e-324, -5e-324, 1e-300, -1e-300], [1e-12, -1e-12, 1e-9, -1e-9], [2.0, -2.0, 0.5, -0.5]])
+
+
+def test_relu_and_its_gradient_have_their_kink_at_zero_exactly(impl):
+    """The kink is at 0 and nowhere else: the smallest positive numbers pass through relu and
+    carry their gradient, the smallest negative ones do not (no tolerance around 0)."""
+    dA = np.arange(1.0, TINY.size + 1).reshape(TINY.shape)
+    text = call_text("relu", Z=TINY) + " where Z holds the tiniest numbers of either sign"
+    assert_close(call(impl.fn("relu"), TINY), np.where(TINY > 0, TINY, 0.0), text, rtol=0, atol=0)
+    text = call_text("relu_backward", dA=dA, Z=TINY) + " where Z holds the tiniest numbers of either sign"
+    assert_close(call(impl.fn("relu_backward"), dA, TINY), np.where(TINY > 0, dA, 0.0), text, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu_backward"])
+def test_relu_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -9,6 +9,7 @@ from scipy import special
 from nn.suite import strategies as S
 from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
                                  call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_softmax
 
@@ -34,9 +35,16 @@ def _row_max(Z):
 def _alternatives(Z):
     Z = np.asarray(Z, dtype=np.float64)
     alts = [("wrong-axis", _wrong_axis(Z)), ("global-max", _global_max(Z)), ("global-max", _row_max(Z))]
+    # Where every logit of a column is far beyond c, clipping leaves a uniform distribution over the
+    # positive ones: what any saturating squash (a normalised sigmoid, say) gives too. Such a
+    # clipped answer is no evidence of clipping.
+    positive = (Z > 0).astype(np.float64)
+    saturated = positive / np.where(positive.sum(axis=0) > 0, positive.sum(axis=0), 1.0)
     for c in (30.0, 50.0, 100.0, 300.0, 500.0, 700.0, 709.0):
         if np.max(np.abs(Z)) > c:
-            alts.append(("clip-logits", special.softmax(np.clip(Z, -c, c), axis=0)))
+            clipped = special.softmax(np.clip(Z, -c, c), axis=0)
+            if not np.allclose(clipped, saturated, rtol=1e-6, atol=1e-9):
+                alts.append(("clip-logits", clipped))
     return alts
 
 
@@ -108,6 +116,25 @@ def test_softmax_is_stable_for_huge_logits(impl, scale):
     _check(impl, Z, f" (logits up to {scale:g})")
 
 
+@pytest.mark.parametrize("low", [-800.0, -1e4, -1e300])
+def test_softmax_is_stable_for_very_negative_logits(impl, low):
+    """Every logit far below 0 (all exponentials underflow to 0 unshifted): still the right,
+    finite probabilities, not 0 / 0."""
+    Z = low + np.random.default_rng(8).uniform(0, 3, size=(6, 5)) * (1.0 if low > -1e4 else abs(low) * 1e-3)
+    _check(impl, Z, f" (every logit near {low:g})")
+
+
+@pytest.mark.parametrize("scale", [60.0, 120.0, 1e4])
+def test_softmax_float32_logits_that_overflow_float32(impl, scale):
+    """float32 overflows at exp(88.7): float32 logits of that size still give finite, right probabilities."""
+    Z = (np.random.default_rng(9).uniform(-1, 1, size=(6, 5)) * scale).astype(np.float32)
+    text = call_text("softmax", Z=Z) + f" (float32 logits up to {scale:g})"
+    with np.errstate(all="ignore"):
+        out = call(impl.fn("softmax"), Z)
+    expected = special.softmax(Z.astype(np.float64), axis=0)
+    assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected), alternatives=_alternatives(Z))
+
+
 def test_softmax_columns_at_very_different_scales(impl):
     """Each column is shifted by its own max: columns near 0, near +3000 and near -3000 all come out right."""
     rng = np.random.default_rng(6)
@@ -156,3 +183,9 @@ def test_softmax_leaves_z_unchanged(impl):
     """softmax does not modify Z (no Z -= Z.max(...) on the caller's array)."""
     Z = np.random.default_rng(8).normal(0, 2, size=(6, 6))
     check_no_mutation(impl.fn("softmax"), call_text("softmax", Z=Z), Z=Z)
+
+
+@pytest.mark.parametrize("name", ['softmax'])
+def test_softmax_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))

@@ -4,6 +4,8 @@ import pytest
 
 from nn.suite import oracles
 from nn.suite.assertions import assert_close, assert_shape, call, call_text, fail, num
+from nn.suite import strategies as S
+from nn.suite.assertions import check_results_kept
 
 pytestmark = pytest.mark.kata_train
 
@@ -51,6 +53,20 @@ def test_update_takes_one_gradient_step(impl, alpha):
         assert_close(out[key], expected[key], text, what=key, rtol=1e-12, atol=1e-12,
                      alternatives={"sign-flipped": params[key] + alpha * grads["d" + key],
                                    "alpha-not-followed": params[key] - grads["d" + key]})
+
+
+def test_update_matches_gradients_by_name_not_by_order(impl):
+    """Each parameter P takes the step of grads["dP"], whatever order the two dicts list their keys in
+    (backward may build its dict in any order)."""
+    params, grads = _params_and_grads(26)
+    expected = oracles.update(params, grads, 0.2)
+    shuffled = {k: grads[k].copy() for k in reversed(list(grads))}
+    text = call_text("update", params=params, grads=shuffled, alpha=0.2) + " (grads listed in another key order)"
+    out = call(impl.fn("update"), params, shuffled, 0.2)
+    if not isinstance(out, dict):
+        fail(f"{text} should return the params dict, got {type(out).__name__}", "returned-none" if out is None else None)
+    for key in KEYS:
+        assert_close(out.get(key), expected[key], text, what=key, rtol=1e-12, atol=1e-12)
 
 
 def test_update_leaves_grads_unchanged(impl):
@@ -165,8 +181,10 @@ def test_train_lowers_the_loss(impl):
         fail(f"{text}: the loss became {losses[~np.isfinite(losses)][0]} at iteration {int(np.argmin(np.isfinite(losses)))}",
              "overflow")
     if not losses[-1] < 0.5 * losses[0]:
+        # The hint (no update, or updated params unused) fits a loss that did not go down at all;
+        # one that went down too slowly has other causes.
         fail(f"{text}: the loss went from {losses[0]:.4g} to {losses[-1]:.4g}; expected it to at least halve",
-             "loss-not-decreasing")
+             "loss-not-decreasing" if not losses[-1] < losses[0] else None)
 
 
 def test_train_returns_trained_parameters(impl):
@@ -179,8 +197,10 @@ def test_train_returns_trained_parameters(impl):
         assert_shape(params[key], shape, text, what=f"params[{key!r}]")
     final = oracles.mean_loss(params, X, oracles.one_hot(labels, 10))
     if not final <= losses[-1] + 1e-9:
+        # The hint fits params that never moved (the initial ones came back), not every other cause.
         fail(f"{text}: the returned params have loss {final:.4g}, above the last recorded loss {losses[-1]:.4g}; "
-             "return the parameters after the last update", "loss-not-decreasing")
+             "return the parameters after the last update",
+             "loss-not-decreasing" if np.isclose(final, losses[0], rtol=1e-9, atol=1e-12) else None)
 
 
 def test_train_records_the_loss_of_each_forward_pass(impl):
@@ -204,3 +224,9 @@ def test_train_is_reproducible(impl):
         fail("train(..., rng=default_rng(7)) gave different losses on two runs", "ignores-rng")
     if np.array_equal(a, c):
         fail("train with seeds 7 and 8 gave identical losses: the Generator is not used", "ignores-rng")
+
+
+@pytest.mark.parametrize("name", ['update', 'train'])
+def test_train_results_are_the_callers(impl, name):
+    """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
+    check_results_kept(impl.fn(name), name, *S.two_calls(name))
