@@ -233,13 +233,16 @@ def shape_misconception(a_shape, e_shape) -> str | None:
         return "transposed"
     if is_broadcast_shape(a_shape, e_shape):
         return "silent-broadcast"
+    # A seed size in the wrong place says "written as a number" only where that size is none of
+    # the expected ones: in (10, 784), a 10 may be n_hidden read from the wrong array.
     if (len(a_shape) == len(e_shape) and a_shape != e_shape
-            and all(x == y or x in SEED_SIZES for x, y in zip(a_shape, e_shape))):
+            and all(x == y or (x in SEED_SIZES and x not in e_shape) for x, y in zip(a_shape, e_shape))):
         return "hardcoded-size"
     return None
 
 
-def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, wrong_m=(), bias=True) -> str | None:
+def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, wrong_m=(), bias=True,
+             nonfinite: str | None = "overflow") -> str | None:
     """Return the id of the misconception that ``actual`` matches, or None.
 
     ``alternatives`` maps misconception ids to the answer that mistake would give (a dict,
@@ -249,6 +252,9 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
     ``wrong_m`` lists the sizes a learner may take for the batch size m by mistake.
     ``bias=False`` says the value is not a bias or a bias gradient: a (n,) or (1, n) shape
     where (n, 1) belongs is then only a missing or extra axis, not a bias mistake.
+    ``nonfinite`` is what inf or NaN where a finite answer belongs says about this function
+    (None: nothing for certain). A factor that two readings explain (k == m; or 1/k that is
+    also "divided by k instead of m") names neither.
     """
     if actual is None:
         return "returned-none"
@@ -285,18 +291,27 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
     if np.issubdtype(raw_dtype, np.integer) and np.all(finite) and np.any(e != np.trunc(e)) and _close(a, np.trunc(e)):
         return "int-division" if a.ndim == 0 else "int-buffer"
     if np.all(finite) and not np.all(np.isfinite(a)):
-        return "overflow"
+        return nonfinite
     if e.ndim == 2 and e.shape[0] == e.shape[1] and not _close(e, e.T) and _close(a, e.T):
         return "transposed"
     if np.any(e != 0):
         if _close(a, -e):
             return "sign-flipped"
-        for d in wrong_m or ():
+        # Every factor that would explain the answer; a name only when exactly one does (with
+        # k == 2 and m == 4, "over k*m entries" and "divided by k instead of m" both give 2x).
+        found = set()
+        for d in {*(wrong_m or ()), *((k,) if k else ())}:
             if m and d and d not in (1, m) and _close(a, e * m / d):
-                return "m-wrong-axis"
+                found.add("m-wrong-axis")
         for factor_id, factor in (("factor-m", m), ("factor-k", k)):
             if factor and factor != 1 and (_close(a, e * factor) or _close(a, e / factor)):
-                return factor_id
+                found.add(factor_id)
+        if m and k and m == k and found & {"factor-m", "factor-k"}:
+            found |= {"factor-m", "factor-k"}
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            return None
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         if mask.shape == a.shape and _close(a[mask], e[mask]) and not _close(a[~mask], e[~mask]):

@@ -21,10 +21,22 @@ def test_assert_close_names_call_shape_and_worst_entry():
     assert "f(Z) with Z: (2, 3) float64" in msg and "worst entry [1, 2]: expected 5, got 99" in msg
 
 
-def test_assert_shape_spots_a_bias_vector():
+def test_assert_shape_spots_a_bias_vector_only_in_a_bias():
     with pytest.raises(KataFailure) as info:
-        assert_shape(np.zeros(4), (4, 1), "init_params(rng)")
+        assert_shape(np.zeros(4), (4, 1), "init_params(rng)", what="b1")
     assert info.value.misconception == "bias-vector" and "(4, 1)" in str(info.value)
+    with pytest.raises(KataFailure) as info:  # softmax of one example, squeezed: a missing axis, not a bias
+        assert_shape(np.full(4, 0.25), (4, 1), "softmax(Z)", expected=np.full((4, 1), 0.25))
+    assert info.value.misconception == "extra-dimension"
+
+
+def test_a_factor_that_two_sizes_share_names_neither():
+    from nn.suite.diagnose import diagnose
+
+    e = np.arange(1.0, 5.0).reshape(2, 2)
+    assert diagnose(e / 2, e, m=2, k=2) is None  # k == m: 1/m or 1/k?
+    assert diagnose(e[:, :1] / 3, e[:, :1], m=1, k=3) is None  # m == 1: over k*m, or k instead of m?
+    assert diagnose(e / 2, e, m=2, k=3) == "factor-m"
 
 
 def test_assert_scalar_rejects_vectors_and_none():
