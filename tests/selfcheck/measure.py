@@ -1,8 +1,10 @@
 """Measures the suite on the catalogues: kill rate, acceptance and the three diagnosis rates.
 
-    .venv/bin/python -m tests.selfcheck.measure [--json out.json] [--only bugs|correct]
+    .venv/bin/python -m tests.selfcheck.measure [--json out.json] [--kata NAME] [--variants FILE]
 
-Prints one block per catalogue round and one for the whole catalogue. The self-proof
+Prints one block per catalogue round and one for the whole catalogue. ``--variants FILE``
+measures a set kept outside the repository instead (a blind round): a Python file that
+defines BUGS and CORRECT, lists of ``tests.catalogue.Variant``. The self-proof
 (test_selfproof.py) computes the same figures with ``rates`` and asserts the targets.
 """
 from __future__ import annotations
@@ -57,7 +59,14 @@ def main(argv=None) -> int:
     parser.add_argument("--json")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--kata", action="append", help="only the variants of these katas")
+    parser.add_argument("--variants", help="a file defining BUGS and CORRECT: measure those instead")
     args = parser.parse_args(argv)
+    if args.variants:
+        import runpy
+
+        blind = runpy.run_path(args.variants)
+        BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3 = list(blind["BUGS"]), [], []
+        CORRECT_ROUND_1, CORRECT_ROUND_2 = list(blind["CORRECT"]), []
     if args.kata:
         keep = set(args.kata)
         BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3 = ([b for b in r if b.kata in keep]
@@ -70,6 +79,8 @@ def main(argv=None) -> int:
     for name, bugs, correct in (("round 1", BUGS_ROUND_1, CORRECT_ROUND_1), ("round 2", BUGS_ROUND_2, CORRECT_ROUND_2),
                                 ("round 3", BUGS_ROUND_3, []),
                                 ("all", BUGS_ROUND_1 + BUGS_ROUND_2 + BUGS_ROUND_3, CORRECT_ROUND_1 + CORRECT_ROUND_2)):
+        if not bugs and not correct or args.variants and name != "all":
+            continue
         r = rates(bugs, bv, correct, cv)
         out[name] = r
         print(f"== {name}: {len(bugs)} bugs, {len(correct)} correct variants")

@@ -12,35 +12,13 @@ from tests.catalogue.bugs import BUGS, BUGS_ROUND_1, BUGS_ROUND_2, BUGS_ROUND_3
 from tests.catalogue.correct import CORRECT, CORRECT_ROUND_1, CORRECT_ROUND_2
 
 from .conftest import SUMMARY
-from nn.learn.runner import run_katas
-
 from .measure import rates, summary_lines
-from .runner import ROOT, SOLUTIONS, STUBS, run_variants
+from .runner import ROOT, SOLUTIONS
 
 needs_solutions = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here (a student copy)")
 SEED_BUGS = {"softmax-no-max-shift", "cross-entropy-mean-over-k-times-m", "he-zero-init", "he-unit-variance",
              "init-bias-vector", "linear-backward-no-1-over-m", "linear-backward-scalar-db",
              "backward-dW2-transposed", "backward-mask-from-output-layer"}
-
-
-@pytest.fixture(scope="session")
-def bug_verdicts(tmp_path_factory):
-    return run_variants(BUGS, tmp_path_factory.mktemp("bugs"))
-
-
-@pytest.fixture(scope="session")
-def correct_verdicts(tmp_path_factory):
-    return run_variants(CORRECT, tmp_path_factory.mktemp("correct"))
-
-
-@pytest.fixture(scope="session")
-def reference_results():
-    return run_katas(manifest.names(), SOLUTIONS)
-
-
-@pytest.fixture(scope="session")
-def stub_results():
-    return run_katas(manifest.names(), STUBS)
 
 
 @needs_solutions

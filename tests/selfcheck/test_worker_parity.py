@@ -1,43 +1,36 @@
 """The same verdicts both ways: every catalogue variant, the reference and the stubs, checked
-in-process (as a learner's pytest and nn-kata check run them) and through a worker process
-(as grading runs them), get the same status, the same number of checks passed and the same
-named mistake. Checks fork from one warm process, so the two passes cost little."""
+in-process (as a learner's pytest and nn-kata check run them; the self-proof's verdicts) and
+through a worker process (as grading runs them), get the same status, the same number of
+checks passed and the same named mistake."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from nn import manifest
-from nn.learn.runner import run_katas, warm
 from tests.catalogue.bugs import BUGS
 from tests.catalogue.correct import CORRECT
 
 from .conftest import SUMMARY
-from .runner import SOLUTIONS, STUBS
+from .runner import SOLUTIONS, STUBS, run_all, run_variants
 
-LIMIT = 120.0  # verdicts are compared, not speed: no check may differ for being slow
+THROUGH_A_WORKER = ("--worker", "process")
 
 
 def verdict(result) -> tuple:
     return result.status, result.passed, result.total, result.misconception
 
 
-def both_ways(katas: list[str], directory) -> tuple[dict, dict]:
-    here = run_katas(katas, directory, timeout=LIMIT)
-    there = run_katas(katas, directory, timeout=LIMIT, extra=("--worker", "process"))
-    return {k: verdict(r) for k, r in here.items()}, {k: verdict(r) for k, r in there.items()}
-
-
-def test_every_catalogue_variant_gets_the_same_verdict_through_a_worker(tmp_path):
+def test_every_catalogue_variant_gets_the_same_verdict_through_a_worker(
+        variant_dirs, bug_verdicts, correct_verdicts, reference_results, stub_results):
     variants = [*BUGS, *CORRECT]
-    built = [(v, v.build(SOLUTIONS, tmp_path / v.id)) for v in variants]
-    with warm(), ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda item: (item[0], both_ways([item[0].kata], item[1])), built))
-        reference = both_ways(manifest.names(), SOLUTIONS)
-        stubs = both_ways(manifest.names(), STUBS)
-    differ = {v.id: (here, there) for v, (here, there) in results if here != there}
-    for name, (here, there) in (("solutions", reference), ("stubs", stubs)):
-        if here != there:
-            differ[name] = (here, there)
+    here = {**bug_verdicts, **correct_verdicts}
+    there = run_variants(variants, variant_dirs, extra=THROUGH_A_WORKER)
+    differ = {v.id: (verdict(here[v.id]), verdict(there[v.id])) for v in variants
+              if verdict(here[v.id]) != verdict(there[v.id])}
+    for name, directory, results in (("solutions", SOLUTIONS, reference_results), ("stubs", STUBS, stub_results)):
+        worker = run_all(manifest.names(), directory, extra=THROUGH_A_WORKER)
+        mine = {k: verdict(r) for k, r in results.items()}
+        theirs = {k: verdict(r) for k, r in worker.items()}
+        if mine != theirs:
+            differ[name] = (mine, theirs)
     SUMMARY["parity"] = (f"worker parity: {len(variants) + 2 - len(differ)}/{len(variants) + 2} implementations "
                          f"get the same verdicts in-process and through a worker")
     assert not differ, differ
