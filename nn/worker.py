@@ -204,8 +204,23 @@ class Worker:
             self.outer.pop()
         reply["warnings"] = [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]
         reply["global_rng"] = not _same_state(rng_before, np.random.get_state())
+        if reply["op"] == "return":
+            reply["is_argument"] = _argument_returned(values["value"], args)
         values["args"] = (args, kwargs)
         self.send(reply, values)
+
+
+def _argument_returned(value, args: tuple):
+    """The position of the array argument that ``value`` is (itself, or a view of all of it), or
+    None: the other side then hands back its own argument, so "returns a new array" can be checked."""
+    if not isinstance(value, np.ndarray):
+        return None
+    for i, arg in enumerate(args):
+        if isinstance(arg, np.ndarray) and (value is arg or (
+                value.shape == arg.shape and value.strides == arg.strides and value.dtype == arg.dtype
+                and value.__array_interface__["data"][0] == arg.__array_interface__["data"][0])):
+            return i
+    return None
 
 
 def _same_state(a: tuple, b: tuple) -> bool:

@@ -150,3 +150,16 @@ def test_relu_and_its_gradient_have_their_kink_at_zero_exactly(impl):
 def test_relu_results_are_the_callers(impl, name):
     """A second call, on other inputs of the same shapes, leaves the first call's result as it was."""
     check_results_kept(impl.fn(name), name, *S.two_calls(name))
+
+
+@pytest.mark.parametrize("case", ["all positive", "mixed"])
+def test_relu_returns_a_new_array(impl, case):
+    """relu(Z) returns a new array, never Z itself or a view of it, whatever Z holds: the backward
+    pass still reads Z, and whoever changes the activations in place would change Z too."""
+    Z = np.random.default_rng(11).uniform(0.5, 2.0, size=(4, 5))
+    if case == "mixed":
+        Z[::2] *= -1
+    out = call_as_is(impl.fn("relu"), Z)
+    if isinstance(out, np.ndarray) and (out is Z or np.shares_memory(out, Z)):
+        fail(f"{call_text('relu', Z=Z)} with {case} entries returned Z itself (or a view of it), not a new array: "
+             "a change to the activations would change Z, which the backward pass reads")

@@ -77,6 +77,18 @@ def test_a_spawned_generator_gives_the_same_weights_for_the_same_seed(tmp_path, 
     assert " failed" not in out.splitlines()[-1], out[-3000:]
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_function_that_returns_its_argument_is_seen_returning_it(tmp_path, mode):
+    """relu returning Z itself (or a view of all of it): the worker says which argument came back, so
+    "returns a new array" fails the same way in-process and through a worker; a new array passes."""
+    for body in ("return Z", "return Z.view()"):
+        impl = variant(tmp_path, SOLUTIONS, activations=f"def relu(Z):\n    if np.all(Z >= 0):\n        {body}\n"
+                                                      "    return np.maximum(0, Z)\n")
+        out = run(impl, mode, "tests/katas/test_relu.py", timeout=120)
+        assert "1 failed" in out and "returned Z itself (or a view of it)" in out, out[-3000:]
+        shutil.rmtree(impl)
+
+
 def test_the_sandboxs_empty_tmp_is_mounted_before_what_may_live_under_it(tmp_path):
     """A checkout under /tmp keeps NumPy there: an empty /tmp mounted after it would hide it."""
     from nn.suite import sandbox
