@@ -174,6 +174,21 @@ def test_train_follows_alpha_and_iterations_step_by_step(impl, alpha, iterations
                  rtol=1e-8, atol=1e-12, misconception=mid)
 
 
+def test_train_by_name_and_with_the_default_hidden_size(impl):
+    """The signature is train(X, labels, *, alpha, iterations, rng, n_hidden=10): X and labels by name
+    give what they give by position, and without n_hidden the network has the seed's 10 hidden units."""
+    X, labels = learnable_problem()
+    text = "train(X=X, labels=labels, alpha=0.5, iterations=2, rng=default_rng(3)) (no n_hidden)"
+    out = call(impl.fn("train"), X=X, labels=labels, alpha=0.5, iterations=2, rng=np.random.default_rng(3))
+    if not isinstance(out, (tuple, list)) or len(out) != 2 or not isinstance(out[0], dict):
+        fail(f"{text} should return (params, losses), got {type(out).__name__}")
+    params, losses = out
+    assert_shape(params.get("W1"), (10, X.shape[0]), text, what="params['W1']")
+    states, _, trusted = _trusted_run(X, labels, 3, 2, 0.5, 10)
+    assert_close(np.asarray(losses, dtype=np.float64).reshape(-1), trusted, text, what="losses", rtol=1e-8, atol=1e-12)
+    assert_close(_flat(params), _flat(states[2]), text, what="params after the last update", rtol=1e-8, atol=1e-12)
+
+
 def test_train_lowers_the_loss(impl):
     """On three separable clusters, 60 iterations at alpha 0.5 cut the loss well below its start."""
     text, params, losses, X, labels = _train(impl)
