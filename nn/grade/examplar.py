@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..suite import examplar as core
+from ..suite import examplar_run as run
 
 HIDDEN_CHAFFS = "examplar"
 _LOCK = threading.Lock()
@@ -48,10 +49,10 @@ def variants(kata: str, hidden: str | Path | None = None) -> tuple[list[dict], l
     root = _state()
     with _LOCK:  # built once, by one thread at a time
         entries, _ = core.variants(kata, root)
-    wheats = [{**e, "layers": core.layers_of(e)} for e in entries if e["role"] == "wheat"]
-    chaffs = [{**e, "layers": core.layers_of(e)} for e in entries if e["role"] == "chaff"]
+    wheats = [{**e, "layers": run.layers_of(e)} for e in entries if e["role"] == "wheat"]
+    chaffs = [{**e, "layers": run.layers_of(e)} for e in entries if e["role"] == "chaff"]
     if hidden and entries:
-        base = core.layers_of(entries[0])[1]
+        base = run.layers_of(entries[0])[1]
         folder = Path(hidden) / HIDDEN_CHAFFS / kata
         for n, d in enumerate(sorted(p for p in folder.glob("*") if p.is_dir()) if folder.is_dir() else [], start=1):
             chaffs.append({"id": f"hidden{n}", "role": "chaff", "title": "a hidden chaff", "layers": [d, base]})
@@ -67,12 +68,12 @@ def weights(table: dict | None) -> dict[str, float]:
 
 
 def _not_accepted(outcome) -> bool:
-    return outcome.verdict != core.ACCEPTED
+    return outcome.verdict != run.ACCEPTED
 
 
 def _rejections(outcome, wheat: dict) -> list[str]:
     """Which tests failed a wheat, said for the student (untrusted details: words only)."""
-    if outcome.verdict == core.BROKEN:
+    if outcome.verdict == run.BROKEN:
         errors = [d["collect_error"] for d in outcome.details if "collect_error" in d]
         first = ""
         if errors:
@@ -102,15 +103,15 @@ def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=N
         return grade
     limits = dict(mode=mode, test_timeout=test_timeout, run_timeout=run_timeout, memory_mb=memory_mb)
     # Wheats first; one that is not accepted settles it, and the rest are not started.
-    outcomes = core.run_sandboxed(tests, [(w["id"], w["layers"]) for w in wheats], stop=_not_accepted, **limits)
-    bad = [(o, w) for o, w in zip(outcomes, wheats) if o is not None and o.verdict != core.ACCEPTED]
+    outcomes = run.run_sandboxed(tests, [(w["id"], w["layers"]) for w in wheats], stop=_not_accepted, **limits)
+    bad = [(o, w) for o, w in zip(outcomes, wheats) if o is not None and o.verdict != run.ACCEPTED]
     if bad:
         said = [line for o, w in bad[:2] for line in _rejections(o, w)]
         grade["message"] = (f"not valid: your tests fail a correct {kata}, so no examplar credit for {kata}.\n"
                             + "\n".join(f"  - {s}" for s in said))
         return grade
-    outcomes = core.run_sandboxed(tests, [(c["id"], c["layers"]) for c in chaffs], **limits)
-    caught = [o.verdict == core.REJECTED for o in outcomes]
+    outcomes = run.run_sandboxed(tests, [(c["id"], c["layers"]) for c in chaffs], **limits)
+    caught = [o.verdict == run.REJECTED for o in outcomes]
     grade.update(valid=True, caught=sum(caught), points=round(weight * sum(caught) / len(chaffs), 4))
     missed = sorted({c["title"] for c, got in zip(chaffs, caught) if not got})
     grade["message"] = (f"valid; {sum(caught)} of {len(chaffs)} chaffs caught"

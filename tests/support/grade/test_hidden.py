@@ -4,6 +4,7 @@ exported; a student never reads "all checks pass" while a hidden one fails."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def test_gradescope_maps_visibility_and_never_says_all_checks_pass(graded):
     by_name = {t["name"]: t for t in results["tests"]}
     relu = by_name["relu: ReLU and its derivative"]
     assert relu["visibility"] == "visible" and relu["score"] == 0
-    assert relu["output"].startswith("all 25 visible checks pass; 2 more checks are not shown.")
+    assert re.match(r"all \d+ visible checks pass; 2 more checks are not shown\.", relu["output"]), relu["output"]
     assert "SECRET-MESSAGE" not in relu["output"] and "all checks pass" not in json.dumps(results)
     assert by_name["relu: hidden checks"]["visibility"] == "hidden"
     later = by_name["relu: checks shown after the due date"]
@@ -89,7 +90,7 @@ def test_hidden_checks_in_feedback_are_counted_not_described(graded, tmp_path):
 
     (tmp_path / "ada.json").write_text(json.dumps(report))
     text = feedback.markdown(load(tmp_path / "ada.json")[0])
-    assert "all 25 visible checks pass; 2 more checks are not shown." in text
+    assert re.search(r"all \d+ visible checks pass; 2 more checks are not shown\.", text), text
     assert "SECRET-MESSAGE" not in text and "instructor's rule" not in text
 
 
