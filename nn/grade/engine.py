@@ -278,7 +278,8 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             from .examplar import grade_all_katas
 
             report.examplar = grade_all_katas(impl, table=examplar, mode=worker, hidden=hidden,
-                                              test_timeout=test_timeout, run_timeout=kata_timeout, memory_mb=memory_mb)
+                                              test_timeout=test_timeout, run_timeout=kata_timeout, memory_mb=memory_mb,
+                                              deadline=start + total_timeout)
     return _finish(report, results, expected, points, start, credit)
 
 

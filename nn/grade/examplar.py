@@ -19,6 +19,7 @@ modules written like katas/ that replace the reference's modules of the same nam
 from __future__ import annotations
 
 import atexit
+import random
 import shutil
 import tempfile
 import threading
@@ -45,7 +46,7 @@ def _state() -> Path:
 
 
 def variants(kata: str, hidden: str | Path | None = None) -> tuple[list[dict], list[dict]]:
-    """The wheats and the chaffs of a kata, each with ``layers``; hidden chaffs last."""
+    """The wheats and the chaffs of a kata, each with ``layers`` (hidden chaffs among the chaffs)."""
     root = _state()
     with _LOCK:  # built once, by one thread at a time
         entries, _ = core.variants(kata, root)
@@ -67,10 +68,6 @@ def weights(table: dict | None) -> dict[str, float]:
     return {k.name: float(table.get(k.name, default)) for k in manifest.katas()}
 
 
-def _not_accepted(outcome) -> bool:
-    return outcome.verdict != run.ACCEPTED
-
-
 def _rejections(outcome, wheat: dict) -> list[str]:
     """Which tests failed a wheat, said for the student (untrusted details: words only)."""
     if outcome.verdict == run.BROKEN:
@@ -88,7 +85,7 @@ def _rejections(outcome, wheat: dict) -> list[str]:
 
 
 def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=None, test_timeout: float = 10.0,
-               run_timeout: float = 60.0, memory_mb: int = 2048) -> dict:
+               run_timeout: float = 60.0, memory_mb: int = 2048, deadline: float | None = None) -> dict:
     """One kata's examplar grade: points, validity, chaffs caught, and what to tell the student."""
     grade = {"kata": kata, "points": 0.0, "max_points": float(weight), "valid": False, "caught": 0, "chaffs": 0,
              "wheats": 0, "message": ""}
@@ -101,17 +98,24 @@ def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=N
     if not wheats or not chaffs:
         grade["message"] = f"no wheats and chaffs for {kata} on the grader: not graded"
         return grade
-    limits = dict(mode=mode, test_timeout=test_timeout, run_timeout=run_timeout, memory_mb=memory_mb)
-    # Wheats first; one that is not accepted settles it, and the rest are not started.
-    outcomes = run.run_sandboxed(tests, [(w["id"], w["layers"]) for w in wheats], stop=_not_accepted, **limits)
-    bad = [(o, w) for o, w in zip(outcomes, wheats) if o is not None and o.verdict != run.ACCEPTED]
+    # One batch, wheats and chaffs in a random order: nothing a run can observe (when it starts,
+    # what ran before it, what the runs before it left in a channel they share) says which kind
+    # it is. Every run is started, whatever the ones before it gave.
+    batch = [*wheats, *chaffs]
+    random.SystemRandom().shuffle(batch)
+    outcomes = dict(zip((id(v) for v in batch), run.run_sandboxed(
+        tests, [(v["id"], v["layers"]) for v in batch], mode=mode, test_timeout=test_timeout,
+        run_timeout=run_timeout, memory_mb=memory_mb, deadline=deadline)))
+    if any(o is None for o in outcomes.values()):
+        grade["message"] = f"not graded: the grading's total time ran out before the tests of {kata} had run"
+        return grade
+    bad = [(outcomes[id(w)], w) for w in wheats if outcomes[id(w)].verdict != run.ACCEPTED]
     if bad:
         said = [line for o, w in bad[:2] for line in _rejections(o, w)]
         grade["message"] = (f"not valid: your tests fail a correct {kata}, so no examplar credit for {kata}.\n"
                             + "\n".join(f"  - {s}" for s in said))
         return grade
-    outcomes = run.run_sandboxed(tests, [(c["id"], c["layers"]) for c in chaffs], **limits)
-    caught = [o.verdict == run.REJECTED for o in outcomes]
+    caught = [outcomes[id(c)].verdict == run.REJECTED for c in chaffs]
     grade.update(valid=True, caught=sum(caught), points=round(weight * sum(caught) / len(chaffs), 4))
     missed = sorted({c["title"] for c, got in zip(chaffs, caught) if not got})
     grade["message"] = (f"valid; {sum(caught)} of {len(chaffs)} chaffs caught"
@@ -120,15 +124,22 @@ def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=N
 
 
 def grade_all_katas(impl: Path, *, table: dict | None, mode: str, hidden=None, test_timeout: float = 10.0,
-                    run_timeout: float = 60.0, memory_mb: int = 2048) -> list[dict]:
+                    run_timeout: float = 60.0, memory_mb: int = 2048, deadline: float | None = None) -> list[dict]:
     """Every kata's examplar grade for a prepared submission (its tests in ``impl/mytests``).
     A kata whose grading fails for any reason gets 0 and says why; the others go on."""
     points = weights(table)
+    if mode != "bwrap":
+        # Outside the sandbox a learner's tests could read the grader's files (which variant is which)
+        # and write into classmates' submissions: no examplar credit is given there, by anyone.
+        return [{"kata": k, "points": 0.0, "max_points": points[k], "valid": False, "caught": 0, "chaffs": 0,
+                 "wheats": 0, "message": "not graded: your tests are run only inside the bubblewrap sandbox, "
+                                         "which this grader does not have"} for k in manifest.names()]
     grades = []
     for kata in manifest.names():
         try:
             grades.append(grade_kata(kata, Path(impl) / "mytests", weight=points[kata], mode=mode, hidden=hidden,
-                                     test_timeout=test_timeout, run_timeout=run_timeout, memory_mb=memory_mb))
+                                     test_timeout=test_timeout, run_timeout=run_timeout, memory_mb=memory_mb,
+                                     deadline=deadline))
         except Exception as exc:  # this kata only
             grades.append({"kata": kata, "points": 0.0, "max_points": points[kata], "valid": False, "caught": 0,
                            "chaffs": 0, "wheats": 0,

@@ -162,23 +162,32 @@ def run_one(key: str, layers: list[Path], tests: Path, work: Path, *, mode: str,
 
 
 def run_sandboxed(tests: Path, impls: list[tuple[str, list[Path]]], *, mode: str, test_timeout: float = 10.0,
-                  run_timeout: float = 60.0, memory_mb: int = 2048, jobs: int = 2, stop=None) -> list[Outcome | None]:
+                  run_timeout: float = 60.0, memory_mb: int = 2048, jobs: int = 2, stop=None,
+                  deadline: float | None = None) -> list[Outcome | None]:
     """Run the test file ``tests`` against each implementation ``(key, layers)``, each in its own
     sandboxed process (``mode``: bwrap or process, as ``sandbox.resolve`` gives), ``jobs`` at a
-    time. The keys never enter the sandbox: every run sees the same file names and paths.
-    ``stop(outcome)``: once true, the runs not started yet are not started (their outcome is None)."""
+    time, in the order given. The keys never enter the sandbox: every run sees the same file
+    names and paths. ``stop(outcome)``: once true, the runs not started yet are not started;
+    nor are those that would start after ``deadline`` (``time.monotonic()``), and a run is cut
+    short at it. A run not started has the outcome None."""
     from concurrent.futures import as_completed
 
     with tempfile.TemporaryDirectory(prefix="nn-examplar-") as tmp:
         def one(item):
             key, layers = item
+            limit = run_timeout
+            if deadline is not None:
+                limit = min(run_timeout, deadline - time.monotonic())
+                if limit <= 0:
+                    return None
             return run_one(key, layers, Path(tests), Path(tmp), mode=mode, test_timeout=test_timeout,
-                           run_timeout=run_timeout, memory_mb=memory_mb)
+                           run_timeout=limit, memory_mb=memory_mb)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(one, item) for item in impls]
             for future in as_completed(futures):
-                if stop is not None and not future.cancelled() and stop(future.result()):
+                if stop is not None and not future.cancelled() and future.result() is not None \
+                        and stop(future.result()):
                     for other in futures:
                         other.cancel()
             return [None if f.cancelled() else f.result() for f in futures]

@@ -230,6 +230,7 @@ def test_a_hanging_test_is_stopped(tmp_path):
     assert "stopped after 15 s" in blocked["message"], blocked
 
 
+@pytest.mark.skipif(not BWRAP, reason="examplar credit is given only inside the bubblewrap sandbox")
 def test_grade_with_examplar_keeps_every_kata_and_weighs_by_the_points_file(tmp_path, thorough):
     """Through the engine: a broken mytests file costs its own examplar credit only."""
     from nn.grade import engine
@@ -260,3 +261,47 @@ def test_the_examplar_table_of_a_points_file_is_checked(tmp_path):
         bad.write_text(text)
         with pytest.raises(SubmissionError):
             load_examplar(bad)
+
+
+def test_outside_the_sandbox_no_examplar_credit_is_given(tmp_path):
+    from nn.grade.examplar import grade_all_katas
+
+    grades = grade_all_katas(tmp_path, table={}, mode="process")
+    assert all(g["points"] == 0 and "only inside the bubblewrap sandbox" in g["message"] for g in grades)
+
+
+def test_wheats_and_chaffs_run_in_one_batch_in_a_random_order(tmp_path, monkeypatch):
+    """Nothing a run can observe, such as when it starts or what ran before it, says whether it is a
+    wheat or a chaff: they run interleaved, in an order drawn anew for every grading."""
+    from nn.grade import examplar as grading
+    from nn.suite import examplar_run
+
+    orders = []
+
+    def fake(tests, impls, **kw):
+        orders.append([key for key, _ in impls])
+        return [examplar_run.Outcome(key, examplar_run.ACCEPTED) for key, _ in impls]
+
+    monkeypatch.setattr(examplar_run, "run_sandboxed", fake)
+    tests = write_tests(tmp_path, "def test_x(softmax):\n    softmax([[0.0]])\n")
+    for _ in range(4):
+        grading.grade_kata("softmax", tests, weight=1.0, mode="bwrap")
+    wheats, chaffs = grading.variants("softmax")
+    kinds = {v["id"]: v["role"] for v in wheats + chaffs}
+    assert len(orders) == 4 and all(sorted(o) == sorted(kinds) for o in orders)
+    assert len({tuple(o) for o in orders}) > 1, "the same order every time"
+    assert any(kinds[o[0]] == "chaff" for o in orders) or any(kinds[o[-1]] == "wheat" for o in orders)
+
+
+def test_the_grading_deadline_stops_the_runs_not_started(tmp_path):
+    """A file of tests that all hang costs at most what is left of the grading's total time."""
+    import time
+
+    from nn.grade.examplar import grade_kata
+
+    tests = write_tests(tmp_path, "def test_x(softmax):\n    while True:\n        pass\n")
+    start = time.monotonic()
+    grade = grade_kata("softmax", tests, weight=1.0, mode=MODE, test_timeout=600, run_timeout=600,
+                       deadline=time.monotonic() + 5)
+    assert grade["points"] == 0 and "total time ran out" in grade["message"], grade
+    assert time.monotonic() - start < 300  # far below one run's own limit: the deadline cut it
