@@ -60,7 +60,8 @@ def _examplar(dest: Path) -> None:
 
     if (PROJECT_ROOT / "mytests").is_dir():
         _copy_tree(PROJECT_ROOT / "mytests", dest / "mytests")
-    proc = subprocess.run([sys.executable, "-m", "nn.learn.examplar_pack", str(dest / "examplar-pack")],
+    # Absolute: the pack is written by a process that runs in the project, not where export was asked.
+    proc = subprocess.run([sys.executable, "-m", "nn.learn.examplar_pack", str((dest / "examplar-pack").resolve())],
                           cwd=PROJECT_ROOT, capture_output=True, text=True)
     if proc.returncode != 0:  # the starter still works; only examplar lacks its implementations
         print(f"note: the examplar pack was not written: {proc.stderr.strip()[-300:]}")
