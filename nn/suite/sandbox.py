@@ -18,9 +18,12 @@ import functools
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import numpy
@@ -145,12 +148,59 @@ def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "w
     return argv, "/"
 
 
+MAX_PROCESSES = 32  # in one sandbox: a worker is one, a learner's test file a few; a fork bomb is stopped
+
+
 def start(mode: str, impl_dir: Path, label: str, files: Path, memory_mb: int = 2048, script: str = "worker.py",
           stdin=subprocess.PIPE, stderr=None) -> subprocess.Popen:
     argv, cwd = command(mode, impl_dir, label, files, script)
-    return subprocess.Popen(argv, cwd=cwd, env=clean_env("/tmp" if mode == "bwrap" else str(files)),
+    proc = subprocess.Popen(argv, cwd=cwd, env=clean_env("/tmp" if mode == "bwrap" else str(files)),
                             stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
                             preexec_fn=_limits(memory_mb), close_fds=True)
+    threading.Thread(target=_guard_processes, args=(proc,), daemon=True).start()
+    return proc
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc/PID/task/TID/children, so orphans that the
+    sandbox's own init adopts are counted too)."""
+    found, todo = set(), [pid]
+    while todo and len(found) <= 4 * MAX_PROCESSES:
+        here = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{here}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{here}/task/{tid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            for kid in kids:
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+    return found
+
+
+def _guard_processes(proc: subprocess.Popen, every: float = 0.05) -> None:
+    """Kill the whole sandbox once it holds more than MAX_PROCESSES processes. The kernel's
+    RLIMIT_NPROC does not hold for a grader that runs as root, whose sandbox user maps to root,
+    so the trusted side counts: a fork bomb costs one sandbox a failed run, not the machine."""
+    if not os.path.isdir(f"/proc/{proc.pid}/task"):
+        return
+    while proc.poll() is None:
+        below = _descendants(proc.pid)
+        if len(below) > MAX_PROCESSES:
+            proc.nn_too_many_processes = True
+            for pid in [proc.pid, *below]:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            return
+        time.sleep(every)
 
 
 @functools.lru_cache(maxsize=None)

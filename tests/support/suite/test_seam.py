@@ -3,6 +3,7 @@ that must not change, stand-ins wherever the code refers to another kata's funct
 modules that import with a time limit of their own."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -99,3 +100,50 @@ def test_the_sandboxs_empty_tmp_is_mounted_before_what_may_live_under_it(tmp_pat
     tmpfs = next(i for i in range(len(argv) - 1) if argv[i] == "--tmpfs" and argv[i + 1] == "/tmp")
     binds = [i for i, a in enumerate(argv) if a == "--ro-bind"]
     assert binds and tmpfs < min(binds)
+
+
+BOMB = """
+import os, sys, time
+for _ in range(200):
+    try:
+        if os.fork() == 0:
+            time.sleep(600)
+            os._exit(0)
+    except OSError:
+        break
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("mode", ["process", "bwrap"])
+def test_a_sandbox_that_forks_too_many_processes_is_killed_whole(tmp_path, mode):
+    """The kernel's process limit does not hold for a grader running as root (its sandbox user maps
+    to root), so the trusted side counts: past MAX_PROCESSES the whole sandbox is killed."""
+    import time
+
+    from nn.suite import sandbox
+
+    if mode == "bwrap" and sandbox.bwrap_works() is not None:
+        pytest.skip(sandbox.bwrap_works())
+    files = sandbox.worker_files(tmp_path / "files")
+    (files / "bomb.py").write_text(BOMB)
+    (tmp_path / "impl").mkdir()
+    proc = sandbox.start(mode, tmp_path / "impl", "impl/", files, script="bomb.py", stdin=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=120)  # the bomb's own processes sleep for 600 s: only the guard ends it this soon
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+    assert getattr(proc, "nn_too_many_processes", False)
+    time.sleep(0.5)
+    left = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).endswith("bomb.py")]
+    assert not left, f"{len(left)} processes of the sandbox outlived it"
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").split(" impl")[0].strip()
+    except OSError:
+        return ""
