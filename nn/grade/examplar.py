@@ -100,16 +100,19 @@ def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=N
         return grade
     # One batch, wheats and chaffs in a random order: nothing a run can observe (when it starts,
     # what ran before it, what the runs before it left in a channel they share) says which kind
-    # it is. Every run is started, whatever the ones before it gave.
+    # it is. A wheat that is not accepted settles the kata, and the runs not started yet are
+    # not started: no run can see that happen, so stopping tells nothing either.
     batch = [*wheats, *chaffs]
     random.SystemRandom().shuffle(batch)
+    wheat_keys = {w["id"] for w in wheats}
     outcomes = dict(zip((id(v) for v in batch), run.run_sandboxed(
         tests, [(v["id"], v["layers"]) for v in batch], mode=mode, test_timeout=test_timeout,
-        run_timeout=run_timeout, memory_mb=memory_mb, deadline=deadline)))
-    if any(o is None for o in outcomes.values()):
+        run_timeout=run_timeout, memory_mb=memory_mb, deadline=deadline,
+        stop=lambda o: o.key in wheat_keys and o.verdict != run.ACCEPTED)))
+    bad = [(outcomes[id(w)], w) for w in wheats if outcomes[id(w)] is not None and outcomes[id(w)].verdict != run.ACCEPTED]
+    if not bad and any(o is None for o in outcomes.values()):
         grade["message"] = f"not graded: the grading's total time ran out before the tests of {kata} had run"
         return grade
-    bad = [(outcomes[id(w)], w) for w in wheats if outcomes[id(w)].verdict != run.ACCEPTED]
     if bad:
         said = [line for o, w in bad[:2] for line in _rejections(o, w)]
         grade["message"] = (f"not valid: your tests fail a correct {kata}, so no examplar credit for {kata}.\n"
