@@ -64,7 +64,7 @@ def test_two_modules_that_loop_at_import_cost_only_their_own_katas(tmp_path, mod
     # The limit also bounds each check of linear, which must pass: short, but not so short that a
     # busy machine could stop a correct check (the two loops cost one limit each).
     out = run(impl, mode, "tests/katas/test_relu.py", "tests/katas/test_linear.py", "tests/katas/test_loss.py",
-              timeout=8.0)
+              timeout=5.0)
     assert "did not finish" in out
     last = out.splitlines()[-1]
     assert " passed" in last and " failed" in last, out[-3000:]
