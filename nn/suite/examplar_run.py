@@ -180,8 +180,11 @@ def run_sandboxed(tests: Path, impls: list[tuple[str, list[Path]]], *, mode: str
                 limit = min(run_timeout, deadline - time.monotonic())
                 if limit <= 0:
                     return None
-            return run_one(key, layers, Path(tests), Path(tmp), mode=mode, test_timeout=test_timeout,
-                           run_timeout=limit, memory_mb=memory_mb)
+            outcome = run_one(key, layers, Path(tests), Path(tmp), mode=mode, test_timeout=test_timeout,
+                              run_timeout=limit, memory_mb=memory_mb)
+            if limit < run_timeout and outcome.verdict == BROKEN and time.monotonic() >= deadline:
+                return None  # cut short by the grading's total time, not by its own limit: not run
+            return outcome
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(one, item) for item in impls]
