@@ -21,50 +21,7 @@ MODE = "bwrap" if BWRAP else "process"
 # Generous: no correct test may fail because the machine is busy.
 GENEROUS = dict(test_timeout=120.0, run_timeout=600.0)
 
-THOROUGH = """
-    import numpy as np
-
-
-    def expected(Z):
-        Z = np.asarray(Z, dtype=float)
-        e = np.exp(Z - Z.max(axis=0, keepdims=True))
-        return e / e.sum(axis=0, keepdims=True)
-
-
-    def test_a_wide_batch(softmax):
-        Z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
-        assert np.allclose(softmax(Z), expected(Z))
-
-
-    def test_a_square_batch(softmax):
-        Z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 0.0, -2.0]])
-        assert np.allclose(softmax(Z), expected(Z))
-
-
-    def test_large_logits_in_columns_far_apart(softmax):
-        Z = np.array([[1000.0, -1000.0], [999.0, -1001.0]])
-        A = softmax(Z)
-        assert np.all(np.isfinite(A)) and np.allclose(A, expected(Z))
-
-
-    def test_logits_far_apart_in_one_column(softmax):
-        assert np.allclose(softmax(np.array([[1000.0], [-1000.0]])), [[1.0], [0.0]])
-
-
-    def test_leaves_its_argument_alone(softmax):
-        Z = np.array([[1.0, 2.0], [3.0, 4.0]])
-        softmax(Z)
-        assert np.array_equal(Z, [[1.0, 2.0], [3.0, 4.0]])
-
-
-    def test_integer_logits(fn):
-        Z = np.array([[1, 2], [3, 4]])
-        assert np.allclose(fn("softmax")(Z), expected(Z))
-
-
-    def test_float64_in_float64_out(impl):
-        assert impl.fn("softmax")(np.array([[0.1, 0.2], [0.3, 0.4]])).dtype == np.float64
-"""
+THOROUGH = (PROJECT_ROOT / "tests" / "support" / "fixtures" / "thorough_softmax_tests.py").read_text()
 
 # Everything a test file might try instead of testing: find out it is being graded, tell the
 # implementations apart by where they live or what they are called, read the catalogue or the

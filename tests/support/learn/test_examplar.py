@@ -8,7 +8,7 @@ import pytest
 from nn.impl import PROJECT_ROOT
 from tests.catalogue.bugs import BUGS
 
-from .helpers import SOLUTIONS, nn_kata
+from .helpers import FIXTURES, SOLUTIONS, nn_kata
 
 needs_catalogue = pytest.mark.skipif(not SOLUTIONS.is_dir() or not (PROJECT_ROOT / "tests" / "catalogue").is_dir(),
                                      reason="solutions/ and tests/catalogue are not here")
@@ -29,51 +29,7 @@ def examplar(tmp_path, env, source, *args, kata="softmax"):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-THOROUGH = """
-    import numpy as np
-
-
-    def expected(Z):
-        Z = np.asarray(Z, dtype=float)
-        e = np.exp(Z - Z.max(axis=0, keepdims=True))
-        return e / e.sum(axis=0, keepdims=True)
-
-
-    def test_a_wide_batch(softmax):
-        Z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
-        assert np.allclose(softmax(Z), expected(Z))
-
-
-    def test_a_square_batch(softmax):
-        Z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 0.0, -2.0]])
-        assert np.allclose(softmax(Z), expected(Z))
-
-
-    def test_large_logits_in_columns_far_apart(softmax):
-        Z = np.array([[1000.0, -1000.0], [999.0, -1001.0]])
-        A = softmax(Z)
-        assert np.all(np.isfinite(A)) and np.allclose(A, expected(Z))
-
-
-    def test_logits_far_apart_in_one_column(softmax):
-        Z = np.array([[1000.0], [-1000.0]])
-        assert np.allclose(softmax(Z), [[1.0], [0.0]])
-
-
-    def test_leaves_its_argument_alone(softmax):
-        Z = np.array([[1.0, 2.0], [3.0, 4.0]])
-        softmax(Z)
-        assert np.array_equal(Z, [[1.0, 2.0], [3.0, 4.0]])
-
-
-    def test_integer_logits(fn):
-        Z = np.array([[1, 2], [3, 4]])
-        assert np.allclose(fn("softmax")(Z), expected(Z))
-
-
-    def test_float64_in_float64_out(softmax):
-        assert softmax(np.array([[0.1, 0.2], [0.3, 0.4]])).dtype == np.float64
-"""
+THOROUGH = (FIXTURES / "thorough_softmax_tests.py").read_text()
 
 
 def test_a_thorough_file_catches_every_chaff_and_rejects_no_wheat(tmp_path, env):
