@@ -214,6 +214,15 @@ def assert_float_dtype(value, call: str, inputs: str, what: str = "result") -> n
     return a
 
 
+def _worst_change(old: np.ndarray, new: np.ndarray) -> tuple:
+    """The index of the entry that changed most between two arrays of one shape (NaN to NaN is
+    no change; to or from NaN, the most)."""
+    with np.errstate(all="ignore"):
+        diff = np.where(np.isnan(new) & np.isnan(old), 0.0, np.abs(new.astype(float) - old.astype(float)))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    return np.unravel_index(int(np.argmax(diff)), old.shape) if old.ndim else ()
+
+
 def assert_unchanged(before: dict, after: dict, call: str) -> None:
     for name, old in before.items():
         new = after[name]
@@ -225,10 +234,7 @@ def assert_unchanged(before: dict, after: dict, call: str) -> None:
         if not same:
             detail = ""
             if isinstance(new, np.ndarray) and new.shape == old.shape:
-                with np.errstate(all="ignore"):
-                    diff = np.where(np.isnan(new) & np.isnan(old), 0.0, np.abs(new.astype(float) - old.astype(float)))
-                diff = np.where(np.isnan(diff), np.inf, diff)
-                i = np.unravel_index(int(np.argmax(diff)), old.shape) if old.ndim else ()
+                i = _worst_change(old, new)
                 detail = f" ({name}{index(i) if old.ndim else ''} was {num(old[i])}, is now {num(new[i])})"
             fail(f"{call} modified its argument {name}: it must leave its inputs as they were{detail}", "mutates-input")
 
@@ -260,10 +266,7 @@ def _first_change(old, new, where: str):
             return where, "", ""
         if np.array_equal(old, new, equal_nan=True):
             return None
-        with np.errstate(all="ignore"):
-            diff = np.abs(new.astype(float) - old.astype(float))
-        diff = np.where(np.isnan(diff), np.inf, diff)
-        i = np.unravel_index(int(np.argmax(diff)), old.shape) if old.ndim else ()
+        i = _worst_change(old, new)
         return f"{where}{index(i) if old.ndim else ''}", num(old[i]), num(new[i])
     return None
 
