@@ -298,7 +298,8 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
         if _close(a, -e):
             return "sign-flipped"
         # Every factor that would explain the answer; a name only when exactly one does (with
-        # k == 2 and m == 4, "over k*m entries" and "divided by k instead of m" both give 2x).
+        # k == m both factors match; with k == 2 and m == 4, "over k*m entries" and "divided by
+        # k instead of m" both give 2x).
         found = set()
         for d in {*(wrong_m or ()), *((k,) if k else ())}:
             if m and d and d not in (1, m) and _close(a, e * m / d):
@@ -306,8 +307,6 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
         for factor_id, factor in (("factor-m", m), ("factor-k", k)):
             if factor and factor != 1 and (_close(a, e * factor) or _close(a, e / factor)):
                 found.add(factor_id)
-        if m and k and m == k and found & {"factor-m", "factor-k"}:
-            found |= {"factor-m", "factor-k"}
         if len(found) == 1:
             return found.pop()
         if found:
