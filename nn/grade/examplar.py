@@ -105,11 +105,12 @@ def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=N
     batch = [*wheats, *chaffs]
     random.SystemRandom().shuffle(batch)
     wheat_keys = {w["id"] for w in wheats}
-    outcomes = dict(zip((id(v) for v in batch), run.run_sandboxed(
+    outcomes = dict(zip((v["id"] for v in batch), run.run_sandboxed(
         tests, [(v["id"], v["layers"]) for v in batch], mode=mode, test_timeout=test_timeout,
         run_timeout=run_timeout, memory_mb=memory_mb, deadline=deadline,
         stop=lambda o: o.key in wheat_keys and o.verdict != run.ACCEPTED)))
-    bad = [(outcomes[id(w)], w) for w in wheats if outcomes[id(w)] is not None and outcomes[id(w)].verdict != run.ACCEPTED]
+    bad = [(outcomes[w["id"]], w) for w in wheats
+           if outcomes[w["id"]] is not None and outcomes[w["id"]].verdict != run.ACCEPTED]
     if not bad and any(o is None for o in outcomes.values()):
         grade["message"] = f"not graded: the grading's total time ran out before the tests of {kata} had run"
         return grade
@@ -118,7 +119,7 @@ def grade_kata(kata: str, tests_dir: Path, *, weight: float, mode: str, hidden=N
         grade["message"] = (f"not valid: your tests fail a correct {kata}, so no examplar credit for {kata}.\n"
                             + "\n".join(f"  - {s}" for s in said))
         return grade
-    caught = [outcomes[id(c)].verdict == run.REJECTED for c in chaffs]
+    caught = [outcomes[c["id"]].verdict == run.REJECTED for c in chaffs]
     grade.update(valid=True, caught=sum(caught), points=round(weight * sum(caught) / len(chaffs), 4))
     missed = sorted({c["title"] for c, got in zip(chaffs, caught) if not got})
     grade["message"] = (f"valid; {sum(caught)} of {len(chaffs)} chaffs caught"
