@@ -29,9 +29,9 @@ def run_variants(variants, workdir: Path, jobs: int | None = None, extra: tuple 
 
 
 def run_all(katas: list[str], directory: Path, extra: tuple = ()) -> dict[str, KataResult]:
-    """Every given kata against one directory (the reference, the stubs), warm, with the same limit."""
-    with warm():
-        return run_katas(katas, directory, timeout=LIMIT, extra=extra)
+    """Every given kata against one directory (the reference, the stubs), in one pytest process,
+    with the same limit (one run: a warm process would save nothing)."""
+    return run_katas(katas, directory, timeout=LIMIT, extra=extra)
 
 
 def diagnosis(bugs, results: dict[str, KataResult]) -> list[tuple[str, str | None, str | None]]:
