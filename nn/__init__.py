@@ -6,8 +6,9 @@
 - ``nn.grade``: grading, archives, reports, exports and autograders.
 
 At the top, only what every role shares: the manifest (``manifest``, ``katas.toml``), the
-implementation loader (``impl``), the shipped stubs (``stubs``), command-line usage errors
-(``usage``), a progress line (``progress``) and the ``nn-kata`` parser (``cli``).
+implementation loader (``impl``), the shipped stubs (``stubs``), the worker that runs an implementation's
+functions on request and its plain-data protocol (``worker``, ``protocol``), command-line
+usage errors (``usage``), a progress line (``progress``) and the ``nn-kata`` parser (``cli``).
 
 In a notebook, a script or the REPL::
 

@@ -15,6 +15,7 @@ BAD_IMPORTS = {
     "The roles are independent": ("nn/train/plots.py", "from nn.learn import report"),
     "The suite imports only the shared modules": ("nn/suite/stats.py", "from nn.learn import state"),
     "The shared modules import no role": ("nn/manifest.py", "from nn.suite import stats"),
+    "Only the parser imports grade": ("nn/__init__.py", "from nn.grade import reports"),
 }
 
 
@@ -46,3 +47,16 @@ def test_no_module_of_nn_is_over_350_lines():
     long = {str(p.relative_to(PROJECT_ROOT)): n for p in (PROJECT_ROOT / "nn").rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 350}
     assert not long, long
+
+
+def test_every_top_level_module_is_bound_by_a_contract():
+    """A new module at the top of nn/ is shared (and then listed in the shared contract) or
+    it is the parser: otherwise it could import any role and no contract would notice."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    contracts = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    shared = next(c for c in contracts if c["name"] == "The shared modules import no role")["source_modules"]
+    top = {f"nn.{p.stem}" for p in (PROJECT_ROOT / "nn").glob("*.py") if p.stem != "__init__"}
+    assert top - {"nn.cli"} == set(shared), "list each shared module of nn/ in pyproject.toml's shared contract"

@@ -51,7 +51,7 @@ def test_unknown_kata_lists_the_valid_ones():
 
 
 def test_the_shipped_pristine_stubs_match_katas():
-    """nn/pristine_katas.zip is what `nn-kata reset` restores: rebuild it with `python -m nn.stubs`."""
+    """nn/stubs.zip is what `nn-kata reset` restores: rebuild it with `python -m nn.stubs`."""
     import subprocess
 
     from nn.stubs import pristine_files
