@@ -51,13 +51,16 @@ def relu_backward(dA, Z):
 def softmax(Z):
     """Softmax of each column: A[i, j] = exp(Z[i, j]) / sum_k exp(Z[k, j]).
 
-    Shapes: Z (k, m) -> A (k, m); every column of A is a probability distribution.
+    Shapes: Z (k, m) -> A (k, m); every column of A is a probability distribution:
+    entries in [0, 1], each column sums to 1.
 
-    Stability: exp(1000) is inf in float64, and inf / inf is NaN. Subtracting any
-    constant c from a column leaves its softmax unchanged,
-        exp(z_i - c) / sum_k exp(z_k - c) = exp(z_i) / sum_k exp(z_k),
-    so take c = the column's max: the largest exponent is then exp(0) = 1 and
-    nothing overflows. Use one max per column, not one for the whole array.
+    Stability, to work out: exp(1000) is inf in float64, and inf / inf is NaN, yet a
+    column of logits near 1000 has a perfectly finite softmax, and so must yours. Show
+    that the softmax of a column does not change when the same constant is added to
+    every entry of that column. Which constant, chosen for each column, keeps every
+    exponent from overflowing, while leaving the sum of the exponentials safely above
+    0? Why would one constant for the whole array not be enough when the columns'
+    scales differ?
 
     Contract (docs/contracts.md):
       range:    any finite Z, up to +-1e300, gives finite probabilities with no overflow,
@@ -68,5 +71,5 @@ def softmax(Z):
       layout:   Z may be C or Fortran order, a transposed view or a strided slice.
       mutation: Z is left as it was.   state: none.
     """
-    # TODO(kata softmax): shift each column by its max, exponentiate, normalise down axis 0.
+    # TODO(kata softmax): each column's softmax, computed so that no exponent overflows.
     raise NotImplementedError("kata 'softmax': softmax(Z) is not written yet (katas/activations.py)")

@@ -5,12 +5,14 @@ import numpy as np  # noqa: F401  (you will need it)
 def numerical_gradient(f, x, h=1e-5):
     """Central-difference estimate of the gradient of a scalar function f at x.
 
-    Shapes: x any shape (float64) -> gradient of x's shape.
+    Shapes: x any shape (float64) -> gradient of x's shape: entry i estimates df/dx[i],
+    from values of f alone, with x[i] moved by the step h and every other entry fixed.
 
-    For each entry x[i]: nudge it to x[i] + h, evaluate f(x); nudge it to x[i] - h,
-    evaluate f(x); put x[i] back exactly as it was. Then
-        df/dx[i] ~ (f(x + h e_i) - f(x - h e_i)) / (2h),
-    whose error is O(h^2), against O(h) for the one-sided (f(x + h) - f(x)) / h.
+    Derivation to work out: write the Taylor series of f in x[i] alone, up to the h^2
+    term, at each point where you will evaluate f. A one-sided difference quotient has
+    an error of O(h); a central one, O(h^2). At which two values of x[i] does the
+    central difference evaluate f, how far apart are they, and what must the
+    difference of the two values of f be divided by? Why do the h^2 terms cancel?
     Perturb x itself, in place, so that a function reading x through a closure (a
     loss of params["W1"], say) sees the nudge; x must be as it was when you return.
 
@@ -28,9 +30,15 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 def relative_error(a, b):
-    """||a - b|| / (||a|| + ||b||) over all entries, and 0.0 when a and b are both zero.
+    """The relative error of two arrays (two gradients, say), over all their entries at once.
 
     Below about 1e-7 two gradients agree; above 1e-3 one of them is wrong.
+
+    Design to work out: the error is the Euclidean norm of the difference a - b, taken
+    over the whole arrays (not entry by entry), divided by a scale. Which scale makes
+    the result the same when a and b are both multiplied by one factor, symmetric in a
+    and b, and at most 1 because of the triangle inequality (||a - b|| <= ?)? The scale
+    is 0 only when a and b are both zero: the result is then 0.0.
 
     Contract (docs/contracts.md):
       returns:  one number (a Python float, a NumPy float or a 0-d array), in [0, 1].
@@ -38,5 +46,5 @@ def relative_error(a, b):
                 to the denominator. Both arrays zero gives 0.0 with no warning.
       layout:   a and b may come in any memory layout.   mutation/state: none.
     """
-    # TODO(kata gradcheck): use np.linalg.norm, and guard against 0 / 0.
+    # TODO(kata gradcheck): the ratio above (np.linalg.norm helps), guarded against 0 / 0.
     raise NotImplementedError("kata 'gradcheck': relative_error(a, b) is not written yet (katas/gradcheck.py)")

@@ -43,7 +43,7 @@ def predict(params, X):
     example (not a one-hot matrix); it depends on this call's params and X only (no cache
     between calls); params and X are left as they were.
     """
-    # TODO(kata forward): argmax of A2 down axis 0.
+    # TODO(kata forward): run the forward pass; which reduction gives each column's most probable class?
     raise NotImplementedError("kata 'forward': predict(params, X) is not written yet (katas/network.py)")
 
 
@@ -85,8 +85,11 @@ def backward(params, cache, X, Y):
 
 
 def update(params, grads, alpha):
-    """One step of gradient descent on every parameter: P <- P - alpha * dP.
+    """One step of gradient descent, with step size alpha, on every parameter.
 
+    params has the keys W1, b1, W2, b2; grads has dW1, db1, dW2, db2, each of its
+    parameter's shape. To work out: to lower the loss, in which direction does each
+    parameter move relative to its own gradient, and how far does alpha take it?
     Return the updated params dict (updating the arrays in place, as the seed does,
     is fine too; do not change grads).
 
@@ -103,8 +106,13 @@ def update(params, grads, alpha):
 def train(X, labels, *, alpha, iterations, rng, n_hidden=10):
     """Full-batch gradient descent. Returns (params, losses), one loss per iteration.
 
-    params = init_params(rng, n_in, n_hidden, 10); Y = one_hot(labels); then, each
-    iteration: forward, record the loss of that forward pass, backward, update.
+    X is (n_in, m), labels (m,) integer classes in [0, 10). The parameters start from
+    init_params with this rng, drawn once, for n_in inputs, n_hidden hidden units and
+    10 classes. losses[i] is the mean cross-entropy of the parameters as they are before
+    the i-th update (losses[0]: the initial parameters'). To work out: one iteration is
+    one step of gradient descent on that loss, over the whole batch. Which of your
+    functions does it need, in which order, and with what inputs (the loss wants
+    one-hot targets)? Which of its results does the next iteration start from?
 
     Contract (docs/contracts.md):
       returns:  the pair (params, losses): exactly `iterations` losses (a list or an array),
