@@ -20,52 +20,62 @@ _TABLE = [
     Misconception("not-started", "not started", "This function still raises NotImplementedError: replace the TODO with your code."),
     Misconception("returned-none", "nothing returned", "The function returned None. It probably computes the answer but is missing a `return`."),
     Misconception("mutates-input", "argument modified in place",
-                  "The function changed an array it was given (for example Z[Z < 0] = 0 or Z -= Z.max()). "
-                  "The caller still needs that array: work on a new one (np.maximum, Z - Z.max(...), Z.copy())."),
+                  "The function changed an array it was given: an assignment into it, or an in-place operator "
+                  "such as -= or *= on it. The caller still needs that array: compute the result as a new array "
+                  "(or work on a copy)."),
     Misconception("bias-vector", "a (n,) vector where a (n, 1) column belongs",
                   "Biases and their gradients are columns of shape (n, 1). A (n,) vector broadcasts along the wrong "
-                  "axis without any error: use np.zeros((n, 1)) and sum(axis=1, keepdims=True)."),
+                  "axis without any error. Which line dropped the second axis? A reduction drops the axis it runs "
+                  "over unless it is told to keep it (keepdims)."),
     Misconception("silent-broadcast", "silent broadcasting",
                   "NumPy broadcast two arrays into a bigger one instead of raising: a (n,) vector met a (n, 1) column, "
                   "or a (m, 1) met a (m,). Write the expected shape next to each line and compare."),
     Misconception("scalar-sum", "summed over every axis",
                   "A single number came back where a column was expected: np.sum without axis adds up the whole "
-                  "array. Sum along axis=1 with keepdims=True to keep one entry per unit."),
+                  "array. Which axis runs over the examples, and how do you sum it away while keeping one entry "
+                  "per unit, as a column?"),
     Misconception("transposed", "the transpose of the right answer",
                   "The result is the transpose of the right one. With square shapes (W2 is 10x10, or m == n) a missing "
                   "or extra .T never raises. Each example is a column: check which factor goes on which side of @."),
     Misconception("wrong-axis", "normalised or reduced along the wrong axis",
-                  "Examples are columns, classes are rows: reduce along axis=0 (over classes) for softmax, argmax and "
-                  "the one-hot layout, and along axis=1 (over examples) for biases."),
+                  "Examples are columns, classes are rows, and this reduction ran along the other axis. Write the "
+                  "shape of the array and of the result you want next to the line: which axis runs over the "
+                  "classes, and which over the examples?"),
     Misconception("global-max", "a max not taken per column",
-                  "Subtracting one max for the whole array (or one per row) is not enough: a column far below it "
-                  "underflows to all zeros and 0/0 gives NaN. Take the max of each column: Z.max(axis=0, keepdims=True)."),
+                  "One shift for the whole array (or one per row) is not enough: a column far below it underflows "
+                  "to all zeros and 0/0 gives NaN. Softmax is unchanged by a shift of one column alone: which shift, "
+                  "chosen for each column on its own, keeps that column's exponents finite and not all zero?"),
     Misconception("factor-m", "off by exactly a factor m",
-                  "Off by exactly the batch size m. The 1/m belongs in the loss and in dW and db; dZ2 = A2 - Y and "
-                  "dA_prev = W.T @ dZ carry no 1/m."),
+                  "Off by exactly the batch size m. The mean over the m examples is taken once: in the loss, and so "
+                  "in the gradients of the parameters, dW and db. The gradients with respect to Z and A_prev are per "
+                  "example and carry no 1/m. Go back over each line: which are means over the examples, which are not?"),
     Misconception("factor-k", "averaged over k*m entries",
                   "Off by exactly the number of classes k: the loss is a mean over the m examples (columns), "
                   "not np.mean over all k*m entries."),
     Misconception("sign-flipped", "sign flipped",
-                  "Right size, wrong sign. dZ2 is A2 - Y (not Y - A2), and gradient descent subtracts: "
-                  "params - alpha * grads."),
+                  "Right size, wrong sign. Re-derive the sign: the loss is minus a log, so follow that minus through "
+                  "the chain rule; and a step of gradient descent goes against the gradient, downhill."),
     Misconception("overflow", "overflow or NaN",
-                  "The result has inf or NaN. exp of a large logit overflows: subtract each column's max before "
-                  "exp. For the loss, 0 * log(0) is NaN: only take the log where Y is 1."),
+                  "The result has inf or NaN. exp of a logit near 1000 overflows, and inf / inf is NaN: which "
+                  "constant can a column be shifted by without changing its softmax, so that no exponent overflows? "
+                  "For the loss, 0 * log(0) is NaN: only take the log where Y is 1."),
     Misconception("relu-mask", "wrong ReLU mask",
-                  "Right where the hidden unit was active, wrong where Z <= 0. The ReLU derivative is (Z > 0) "
-                  "of the same layer's pre-activation: not A2, not dA, and 0 at exactly Z == 0."),
+                  "Right where the hidden unit was active, wrong where Z <= 0: the mask is read from the wrong array. "
+                  "Which units were active is decided by this layer's own pre-activation, the input of its ReLU: "
+                  "not A2, not dA, not another layer's Z; and the derivative is 0 at exactly Z == 0."),
     Misconception("kink-at-zero", "derivative at 0",
-                  "At exactly Z == 0 this kata takes ReLU's derivative to be 0: use Z > 0, not Z >= 0."),
+                  "At exactly Z == 0 this kata takes ReLU's derivative to be 0, but your mask lets the gradient "
+                  "through there: check which comparison builds the mask."),
     Misconception("zero-init", "all-zero weights",
                   "Zero weights make every hidden unit compute the same thing, and the gradients keep them identical "
                   "forever. Draw them at random from the Generator."),
     Misconception("unit-variance", "variance 1 instead of 2/n_in",
-                  "The weights have variance about 1. He initialisation scales by sqrt(2 / n_in) so activations "
-                  "keep their size as they flow through the layers."),
+                  "The weights have variance about 1, so the activations grow with n_in from layer to layer. He "
+                  "initialisation asks for variance 2 / n_in, and rng.normal's scale is a standard deviation: "
+                  "which scale gives that variance?"),
     Misconception("variance-as-std", "variance passed as the standard deviation",
-                  "The spread is 2/n_in where the standard deviation should be sqrt(2/n_in): rng.normal takes the "
-                  "standard deviation as scale, not the variance."),
+                  "The standard deviation came out as 2/n_in, the variance asked for: rng.normal takes the standard "
+                  "deviation as scale, not the variance. Which standard deviation gives variance 2/n_in?"),
     Misconception("lecun-variance", "variance 1/n_in instead of 2/n_in",
                   "The variance is 1/n_in (LeCun/Xavier). He initialisation for ReLU doubles it: 2/n_in, because "
                   "ReLU zeroes half of the signal."),
@@ -79,7 +89,8 @@ _TABLE = [
                   "The same seed gave different weights, or different seeds gave the same ones: every draw must come "
                   "from the rng argument, not from np.random.* (numpy's global state) and not from a new Generator."),
     Misconception("forward-difference", "one-sided differences",
-                  "The estimate is only accurate to O(h): use the central difference (f(x+h) - f(x-h)) / (2h)."),
+                  "The estimate is only accurate to O(h): a one-sided difference. Write the Taylor series of f "
+                  "around x[i] to the h^2 term: which two evaluations of f, combined, cancel that term?"),
     Misconception("not-restored", "x not restored",
                   "x was left changed: after nudging an entry, put back exactly the value it had."),
     Misconception("copies-x", "perturbed a copy of x",
@@ -93,11 +104,12 @@ _TABLE = [
     Misconception("missing-update", "a parameter was not updated",
                   "Every parameter takes a step: W1, b1, W2 and b2, each with its own gradient."),
     Misconception("max-vs-maximum", "np.max where np.maximum belongs",
-                  "np.max(Z, 0) reduces Z along axis 0 (one number per column). ReLU compares element by element: "
-                  "np.maximum(0, Z)."),
+                  "np.max(Z, 0) reduces Z along axis 0: one number per column, not one per entry. ReLU compares "
+                  "each entry with 0 on its own: which NumPy function takes the larger of two arrays (or of an array "
+                  "and a number), element by element?"),
     Misconception("missing-upstream", "the local derivative alone",
-                  "You returned the local derivative (Z > 0) by itself. The chain rule multiplies it by the gradient "
-                  "flowing in from above: dZ = dA * (Z > 0)."),
+                  "You returned ReLU's local derivative by itself. The chain rule combines it with the gradient "
+                  "flowing in from above, dA: how do dL/dA and dA/dZ make dL/dZ, entry by entry?"),
     Misconception("symmetric-units", "hidden units start identical",
                   "Several hidden units start with the same weights, so they compute the same thing and receive the same "
                   "gradient forever. Draw every weight independently."),
@@ -108,16 +120,20 @@ _TABLE = [
                   "The number of rows is num_classes, not labels.max() + 1: a batch that happens to lack the last "
                   "classes must still give (num_classes, m)."),
     Misconception("two-h", "divided by h instead of 2h",
-                  "The central difference spans from x - h to x + h, a distance of 2h: divide by 2h."),
+                  "The estimate is twice the gradient: the difference of the two values of f is divided by the "
+                  "wrong distance. How far apart are the two points where you evaluate f?"),
     Misconception("relative-error-formula", "another relative-error formula",
-                  "Use the norms of the whole arrays: norm(a - b) / (norm(a) + norm(b)), not an element-wise ratio."),
+                  "This is another measure than the docstring's: it is taken over the whole arrays at once, with "
+                  "norms, not as a ratio per entry. Re-read what the scale must do: zero only when both arrays are, "
+                  "and bound the ratio by 1 (the triangle inequality says by which sum)."),
     Misconception("missing-softmax", "softmax left out",
-                  "A2 must be probabilities: A2 = softmax(Z2). Without it the columns are raw scores."),
+                  "A2 must be probabilities, columns that sum to 1: these columns are raw scores. The output "
+                  "layer's activation is missing."),
     Misconception("missing-relu", "ReLU left out",
-                  "A1 is relu(Z1), the activation, not the pre-activation Z1: the cache needs both."),
+                  "A1 is the hidden layer's activation, not its pre-activation Z1: the cache needs both."),
     Misconception("max-not-argmax", "max instead of argmax",
-                  "predict returns the class (the row index) of the largest probability: np.argmax(A2, axis=0), "
-                  "not the probability itself."),
+                  "predict returns a class, the row index of the largest probability in each column, not the "
+                  "probability itself: which reduction gives the position of the largest entry rather than its value?"),
     Misconception("loss-after-update", "loss recorded after the update",
                   "Record the loss of the forward pass you just made, before the update: losses[0] is the loss of the "
                   "initial parameters."),
@@ -154,14 +170,15 @@ _TABLE = [
                   "The result does not follow an argument: a constant or a default is used in its place. Use the "
                   "value passed in (h in numerical_gradient, for instance)."),
     Misconception("eps-in-ratio", "a constant added to the denominator",
-                  "norm(a - b) / (norm(a) + norm(b) + eps) is wrong for small gradients, exactly where a checker "
-                  "matters. Return 0.0 when both norms are 0, and the plain ratio otherwise."),
+                  "A constant added to the denominator changes the ratio for small gradients, exactly where a "
+                  "checker matters: the ratio must not depend on the arrays' scale. Return 0.0 when both norms are 0, "
+                  "and the plain ratio otherwise."),
     Misconception("zero-over-zero", "0 / 0 not guarded",
                   "When a and b are both zero the ratio is 0 / 0, which NumPy turns into NaN with a warning. Test the "
                   "denominator first and return 0.0."),
     Misconception("one-hot-predictions", "one-hot predictions",
-                  "predict returns one class index per example, shape (m,): np.argmax(A2, axis=0), not a one-hot "
-                  "(k, m) matrix of the winners."),
+                  "predict returns one class index per example, shape (m,), not a one-hot (k, m) matrix of the "
+                  "winners: which reduction turns each column into the row index of its largest entry?"),
     Misconception("shared-state", "state kept between calls",
                   "A second call was affected by the first: a module-level dict, a cache, a mutable default argument "
                   "(losses=[]) or a remembered velocity. These functions depend on their arguments only: build every "
@@ -179,8 +196,9 @@ _TABLE = [
                   "train makes exactly `iterations` updates, and records the loss of the forward pass before each one: "
                   "the returned parameters come after the last update."),
     Misconception("clip-logits", "logits clipped",
-                  "Clipping the logits avoids overflow but changes the answer whenever a logit is clipped. Subtract "
-                  "each column's max instead: that changes nothing and nothing overflows."),
+                  "Clipping the logits avoids overflow but changes the answer whenever a logit is clipped. Softmax "
+                  "is unchanged by one kind of change to a column: which one, and how does it keep every exponent "
+                  "from overflowing?"),
     Misconception("hardcoded-size", "a size written as a number",
                   "A size came out as the seed's 10 (or 784) where the arguments ask for another: use n_in, "
                   "n_hidden, n_out and num_classes, never the numbers."),
@@ -188,8 +206,8 @@ _TABLE = [
                   "A vector with one entry per example came back where a single number belongs: take the mean over "
                   "the m examples."),
     Misconception("loss-not-decreasing", "the loss does not go down",
-                  "Training did not lower the loss: check that update subtracts alpha * gradient and that the "
-                  "updated parameters are used in the next iteration."),
+                  "Training did not lower the loss: check the direction of update's step (against the gradient, "
+                  "downhill?) and that the next iteration uses the updated parameters."),
 ]
 
 MISCONCEPTIONS = {m.id: m for m in _TABLE}
