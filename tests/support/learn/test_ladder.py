@@ -1,6 +1,7 @@
 """The hint ladder: three rungs per kata, the located rung tied to the last check, the gate on
 the equation, ``--reveal``, a course's override, the derivation guide's sections, and no
-final formula anywhere but the last rung (and, once the stubs are rewritten, in no stub)."""
+final formula anywhere but the last rung: not in a stub, not in a misconception's hint, not in
+``nn-kata list``."""
 import ast
 import re
 
@@ -8,15 +9,47 @@ import pytest
 
 from nn import manifest
 from nn.impl import PROJECT_ROOT
+from nn.suite.diagnose import MISCONCEPTIONS
 from tests.catalogue.bugs import BUGS
 
 from .helpers import SOLUTIONS, needs_solutions, nn_kata
 
 BUG = {b.id: b for b in BUGS}
 
+# Notations that write the same formula: unicode operators, arrows, transposes, norms.
+_SPELLINGS = [
+    ("\u2212", "-"), ("\u2013", "-"), ("\u2014", "-"), ("\u2190", "="), ("\u27f5", "="), ("\u21d0", "="),
+    ("<-", "="), (":=", "="), ("\u00d7", "*"), ("\u00b7", "*"), ("\u22c5", "*"), ("\u2299", "*"),
+    ("\u2218", "*"), ("\u03b1", "alpha"), ("\u221a", "sqrt"), ("\u2016", "||"), ("\u2211", "sum"),
+    ("\u03a3", "sum"), ("\u1d40", ".T"), ("\u00b2", "^2"), ("**", "^"), (".transpose()", ".T"), ("'", '"'),
+    ("\u2018", '"'), ("\u2019", '"'), ("\u201c", '"'), ("\u201d", '"'),
+]
+_TOKEN = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?(?:e[-+]?\d+)?|[-+*/=<>!]=|->|\S")
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text).replace("np.", "").lower()
+
+def _tokens(text: str) -> list[str]:
+    """The text as a formula reads: spacing, case, the np./numpy./linalg. prefix, unicode
+    operators and quotes, 2.0 against 2, x^T against x.T, ||x|| against norm(x) and the
+    multiplication sign (written, @, or left out) make no difference."""
+    for spelled, canonical in _SPELLINGS:
+        text = text.replace(spelled, canonical)
+    text = re.sub(r"\^\{?T\}?(?![A-Za-z0-9_])", ".T", text)
+    text = re.sub(r"\|\|(.+?)\|\|", r"norm(\1)", text)
+    text = re.sub(r"\b(?:np|numpy)\.(?:linalg\.)?|\blinalg\.", "", text.lower())
+    text = re.sub(r"\b(\d+)\.0*(?![\d.])", r"\1", text)
+    return [t for t in _TOKEN.findall(text) if t not in ("*", "@")]
+
+
+def _gives(text: str, formula: str) -> bool:
+    """Whether text contains formula, token for token (``A - Y`` is not in ``data - Y``)."""
+    sep = "\x1f"
+    return f"{sep}{sep.join(_tokens(formula))}{sep}" in f"{sep}{sep.join(_tokens(text))}{sep}"
+
+
+def _leaks(texts: dict[str, str]) -> list[str]:
+    """'where: formula' for every final formula, of any kata, that one of the texts gives."""
+    formulas = [f for kata in manifest.katas() for f in kata.formulas]
+    return [f"{where}: {f}" for where, text in texts.items() for f in formulas if _gives(text, f)]
 
 
 def _slug(heading: str) -> str:
@@ -30,51 +63,55 @@ def test_every_kata_has_three_rungs_a_guide_section_and_formulas():
     for kata in manifest.katas():
         assert len(kata.hints) == 3 and kata.formulas, kata.name
         assert kata.guide in anchors, f"{kata.name}: no section #{kata.guide} in {manifest.course().guide}"
+        assert all(len(_tokens(f)) >= 3 for f in kata.formulas), f"{kata.name}: a formula too short to be one"
+        assert any(_gives(kata.hints[-1], f) for f in kata.formulas), f"{kata.name}: the equation rung gives none"
 
 
 def test_only_the_last_rung_gives_a_final_formula():
     for kata in manifest.katas():
-        for rung in kata.hints[:-1]:
-            leaked = [f for f in kata.formulas if _norm(f) in _norm(rung)]
-            assert not leaked, f"{kata.name}: an early rung gives {leaked}"
+        leaked = _leaks({f"{kata.name} rung {i}": rung for i, rung in enumerate(kata.hints[:-1], start=1)})
+        assert not leaked, f"{kata.name}: an early rung gives a final formula: {leaked}"
 
 
-# Docstrings as the stubs had them before they were rewritten to ask rather than tell (sha1 of
-# each, first 12 hex digits). While a stub's docstring is still one of these, a final formula
-# in it is reported as a skip; any other docstring that gives one fails the test.
-NOT_YET_REWRITTEN = {
-    "relu_backward": "593e1b3ac72d", "softmax_cross_entropy_backward": "d74261258c3e",
-    "he_normal": "76a89dcaac55", "glorot_uniform": "93dd57ed72f8", "linear_backward": "c8a78e9dd353",
-    "forward": "8a8ee46739d3", "backward": "53038b963f81",
-}
+def _stub_texts(name: str, source: str) -> dict[str, str]:
+    """A stub file in pieces: each function (signature, docstring, comments and body) and the rest."""
+    lines = source.splitlines(keepends=True)
+    pieces, rest = {}, list(lines)
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef):
+            start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
+            end = node.end_lineno
+            while end < len(lines) and (not lines[end].strip() or lines[end].startswith((" ", "\t"))):
+                end += 1  # comments after the body's last statement belong to the function too
+            pieces[f"{name}:{node.name}"] = "".join(lines[start:end])
+            rest[start:end] = [""] * (end - start)
+    pieces[f"{name} (module)"] = "".join(rest)
+    return pieces
 
 
-def _stubs_with_formulas():
-    """(function, formula, whether the docstring is one not yet rewritten) for every final
-    formula found in a stub's docstring or its module's."""
-    import hashlib
+def test_no_stub_gives_a_final_formula():
+    """Docstrings, TODO comments and code of the stubs as katas/ has them and as nn/stubs.zip
+    ships them (what `nn-kata reset` restores) give no kata's final formula."""
+    from nn.stubs import pristine_files
 
-    found = []
-    for kata in manifest.katas():
-        tree = ast.parse((PROJECT_ROOT / "katas" / f"{kata.module}.py").read_text())
-        docs = {n.name: ast.get_docstring(n) or "" for n in tree.body if isinstance(n, ast.FunctionDef)}
-        module_doc = ast.get_docstring(tree) or ""
-        for fn in kata.functions:
-            legacy = hashlib.sha1(docs.get(fn, "").encode()).hexdigest()[:12] == NOT_YET_REWRITTEN.get(fn)
-            for formula in kata.formulas:
-                if _norm(formula) in _norm(docs.get(fn, "")):
-                    found.append((f"{kata.module}.{fn}", formula, legacy))
-                elif _norm(formula) in _norm(module_doc):
-                    found.append((f"{kata.module} (module docstring)", formula, False))
-    return found
+    texts = {}
+    for path in sorted((PROJECT_ROOT / "katas").glob("*.py")):
+        texts.update(_stub_texts(f"katas/{path.name}", path.read_text()))
+    for name, source in sorted(pristine_files().items()):
+        texts.update(_stub_texts(f"nn/stubs.zip:{name}", source))
+    leaked = _leaks(texts)
+    assert not leaked, "stubs give a final formula:\n  " + "\n  ".join(leaked)
 
 
-def test_no_stub_docstring_gives_a_final_formula():
-    found = _stubs_with_formulas()
-    rewritten = [f"{where}: {formula}" for where, formula, legacy in found if not legacy]
-    assert not rewritten, "stub docstrings give a final formula: " + "; ".join(rewritten)
-    if found:
-        pytest.skip("stubs not yet rewritten; they still give: " + "; ".join(f"{w}: {f}" for w, f, _ in found))
+def test_no_misconception_hint_and_no_list_line_gives_a_final_formula(env):
+    """A misconception's title and hint reach the learner from every failing check, and `unlock`
+    and `nn-kata list` are open to all: the equation stays behind the gate."""
+    texts = {f"misconception {m.id}": f"{m.title}. {m.hint}" for m in MISCONCEPTIONS.values()}
+    listed = nn_kata("list", env=env)
+    assert listed.returncode == 0 and "derivation: docs/derivation.md#kata-relu" in listed.stdout
+    texts.update({f"nn-kata list, line {i}": line for i, line in enumerate(listed.stdout.splitlines(), start=1)})
+    leaked = _leaks(texts)
+    assert not leaked, "final formulas outside the gate:\n  " + "\n  ".join(leaked)
 
 
 @pytest.fixture
