@@ -238,8 +238,8 @@ def cmd_autograder(args) -> int:
 
         if args.github_classroom:
             print("GitHub Classroom was discontinued on 28 August 2026: --github-classroom now writes the "
-                  "GitHub Actions grader (--github-actions), which works in any organisation of student "
-                  "repositories and with Classroom 50", file=sys.stderr)
+                  "GitHub Actions grader (--github-actions), for any organisation of student repositories; "
+                  "it has not been tried with Classroom 50", file=sys.stderr)
         path = workflow(Path(github), points_file=args.points, credit=args.credit)
         print(f"wrote the GitHub Actions grader {path}")
     return 0
