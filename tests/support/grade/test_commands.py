@@ -403,7 +403,8 @@ def test_the_gradescope_bundle_carries_hidden_checks_points_and_a_lock_file(tmp_
         script = zf.read("run_autograder").decode()
         lock = zf.read("constraints.txt").decode()
         assert "hidden/test_extra.py" in zf.namelist() and "points.toml" in zf.namelist()
-    assert "--hidden /autograder/source/hidden" in script and "--metadata /autograder/submission_metadata.json" in script
+    assert '--hidden "$root/source/hidden"' in script and '--metadata "$root/submission_metadata.json"' in script
+    assert 'root="${AUTOGRADER_ROOT:-/autograder}"' in script
     assert "results.json" in script and "numpy==" in lock and "pluggy==" in lock  # pytest's own dependency, pinned
     code, _, err = run(["autograder", "--github-actions", tmp_path / "repo", "--hidden", tmp_path / "checks"], capsys)
     assert code == 2 and "--hidden goes in a --gradescope bundle only" in err

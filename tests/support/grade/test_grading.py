@@ -263,7 +263,8 @@ def test_autograder_bundles(tmp_path):
         assert {"setup.sh", "run_autograder", "pyproject.toml", "nn/grade/engine.py", "tests/katas/test_relu.py"} <= names
         assert not any(n.startswith("solutions/") for n in names)
         assert (zf.getinfo("run_autograder").external_attr >> 16) & 0o111
-        assert "/autograder/results/results.json" in zf.read("run_autograder").decode()
+        script = zf.read("run_autograder").decode()
+        assert 'root="${AUTOGRADER_ROOT:-/autograder}"' in script and 'results="$root/results/results.json"' in script
     workflow = (tmp_path / "repo" / ".github" / "workflows" / "grade.yml").read_text()
     assert "nn-kata grade" in workflow
 
@@ -322,3 +323,100 @@ def test_docker_context_and_gradescope_script(tmp_path):
     assert "could not grade this submission" in script and "--sandbox auto" in script
     again = subprocess.run([str(NN_KATA), "autograder", "--docker", str(tmp_path / "ctx")], capture_output=True, text=True)
     assert again.returncode == 2 and "not empty" in again.stderr
+
+
+# -- the Gradescope bundle, run as Gradescope runs it ------------------------------------------------------
+
+KINK = "\n\ndef relu_backward(dA, Z):\n    return dA * (Z >= 0)\n"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """The bundle built by the command, unpacked into a stand-in for /autograder."""
+    base = tmp_path_factory.mktemp("gradescope")
+    (base / "points.toml").write_text("[points]\nrelu = 20\n")
+    proc = subprocess.run([str(NN_KATA), "autograder", "--gradescope", str(base / "ag.zip"), "--points",
+                           str(base / "points.toml")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(base / "ag.zip") as zf:
+        zf.extractall(base / "root" / "source")
+    return base
+
+
+def run_autograder(bundle: Path, fill, python: str = sys.executable) -> dict:
+    """run_autograder on a fresh submission directory, as Gradescope calls it, with its paths
+    under AUTOGRADER_ROOT and this environment's Python (nothing is installed)."""
+    root = bundle / "root"
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    (root / "submission").mkdir()
+    fill(root / "submission")
+    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"name": "Ada Lovelace"}],
+                                                                "previous_submissions": [{"score": 40}]}))
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python}
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], cwd=bundle, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    if results["tests"]:  # the fallback when the grader fails has none
+        check_gradescope_schema(results)
+    return results
+
+
+def test_run_autograder_grades_a_zip_a_tar_gz_and_loose_files(bundle, tmp_path):
+    def zipped(sub):
+        with zipfile.ZipFile(sub / "ada.zip", "w") as zf:
+            for p in sorted(SOLUTIONS.glob("*.py")):
+                zf.write(p, f"ada/katas/{p.name}")
+
+    def tarred(sub):
+        src = shutil.copytree(SOLUTIONS, tmp_path / "kim", ignore=shutil.ignore_patterns("__pycache__"))
+        (src / "activations.py").write_text((src / "activations.py").read_text() + KINK)
+        with tarfile.open(sub / "kim.tar.gz", "w:gz") as tf:
+            for p in sorted(src.glob("*.py")):
+                tf.add(p, arcname=p.name)
+
+    def loose(sub):
+        for p in SOLUTIONS.glob("*.py"):
+            shutil.copy(p, sub / p.name)
+
+    by_kind = {kind: run_autograder(bundle, fill) for kind, fill in (("zip", zipped), ("tar", tarred), ("loose", loose))}
+    for kind, results in by_kind.items():  # the points file of the bundle: relu is worth 20
+        relu = next(t for t in results["tests"] if t["name"].startswith("relu:"))
+        assert relu["max_score"] == 20 and results["score"] == (90 if kind == "tar" else 110), (kind, results["output"])
+        assert relu["status"] == ("failed" if kind == "tar" else "passed")
+        assert "previous submissions: 1, best score 40" in results["output"]
+    assert "graded the archive ada.zip found in the submission" in by_kind["zip"]["output"]
+    assert "graded the archive kim.tar.gz found in the submission" in by_kind["tar"]["output"]
+    assert "kink-at-zero" in next(t for t in by_kind["tar"]["tests"] if t["name"].startswith("relu:"))["output"]
+
+
+def test_run_autograder_writes_a_result_when_the_grader_itself_fails(bundle, tmp_path):
+    broken = tmp_path / "python"  # an environment where the grader cannot start
+    broken.write_text("#!/bin/sh\necho 'ModuleNotFoundError: No module named numpy' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    results = run_autograder(bundle, lambda sub: shutil.copy(SOLUTIONS / "activations.py", sub), str(broken))
+    assert results["score"] == 0 and results["tests"] == [] and results["visibility"] == "visible"
+    assert "could not grade this submission (the grader exited with status 1)" in results["output"]
+    assert "Please tell your instructor" in results["output"]
+
+
+def test_setup_sh_stops_on_a_python_that_does_not_match_the_lock(bundle, tmp_path):
+    """setup.sh installs the Python the lock was made on, or stops and names both versions."""
+    source = bundle / "root" / "source"
+    assert (source / "python-version").read_text() == f"{sys.version_info.major}.{sys.version_info.minor}\n"
+    assert 'apt-get install -y "python$want" "python$want-venv"' in (source / "setup.sh").read_text()
+    root = tmp_path / "root"
+    shutil.copytree(source, root / "source")
+    (root / "source" / "python-version").write_text("3.99\n")
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "apt-get").write_text("#!/bin/sh\ncase \"$*\" in *python3.99*) exit 100;; esac\nexit 0\n")
+    (shims / "python3").write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
+                          timeout=60)
+    have = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert proc.returncode == 1 and not (root / "venv").exists()
+    assert f"made with Python 3.99, but this image's python3 is {have} and it has no python3.99 package" in proc.stderr
