@@ -226,7 +226,7 @@ def cmd_autograder(args) -> int:
         dest = Path(args.docker)
         if dest.exists() and any(dest.iterdir()):
             raise UsageError(f"--docker {dest}: the directory exists and is not empty")
-        path = docker_context(dest, points_file=args.points)
+        path = docker_context(dest, points_file=args.points, credit=args.credit)
         print(f"wrote a container build context {dest}/ ({path.name}, the grader's source, pinned versions)")
         print(f"  docker build -t nn-grader {dest} && docker run --rm --network none "
               f"-v \"$PWD/ada:/submission:ro\" -v \"$PWD/out:/results\" nn-grader")

@@ -67,10 +67,23 @@ def _examplar(dest: Path) -> None:
         print(f"note: the examplar pack was not written: {proc.stderr.strip()[-300:]}")
 
 
+def _guide(dest: Path) -> None:
+    """The derivation guide (the course's ``guide``, docs/derivation.md): hints and feedback link to it."""
+    try:
+        guide = Path(manifest.course().guide)
+    except ValueError:
+        return
+    src = (PROJECT_ROOT / guide).resolve()
+    if not guide.is_absolute() and src.is_file() and src.is_relative_to(PROJECT_ROOT):
+        (dest / guide).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, dest / guide)
+
+
 def export(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     _source_files(dest)
     _examplar(dest)
+    _guide(dest)
     (dest / "README.md").write_text(STUDENT_README)
     (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.nn-kata/\nruns/\n")
     from .github import write_pins
@@ -174,17 +187,22 @@ def constraints() -> str:
     return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
 
 
-def docker_context(dest: Path, points_file: str | None = None) -> Path:
-    """A build context: the grader's source, pinned versions and a Dockerfile."""
+def docker_context(dest: Path, points_file: str | None = None, credit: str | None = None) -> Path:
+    """A build context: the grader's source, pinned versions and a Dockerfile (whose command
+    grades with the points file and the credit policy, when given)."""
     import sys
 
     dest.mkdir(parents=True, exist_ok=True)
     _source_files(dest)
     (dest / "constraints.txt").write_text(constraints())
     dockerfile = DOCKERFILE.format(python=f"{sys.version_info.major}.{sys.version_info.minor}")
+    extra = ""
     if points_file:
         shutil.copy(points_file, dest / "points.toml")
-        dockerfile = dockerfile.replace('"/results/results.json"]', '"/results/results.json", "--points", "/grader/points.toml"]')
+        extra += ', "--points", "/grader/points.toml"'
+    if credit:
+        extra += f', "--credit", "{credit}"'
+    dockerfile = dockerfile.replace('"/results/results.json"]', f'"/results/results.json"{extra}]')
     (dest / "Dockerfile").write_text(dockerfile)
     (dest / ".dockerignore").write_text(".venv\n**/__pycache__\n")
     return dest / "Dockerfile"

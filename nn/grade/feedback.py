@@ -54,7 +54,8 @@ def markdown(report: Report) -> str:
         lines += ["", f"## {k.kata}: {manifest.get(k.kata).title}", "", line[:1].upper() + line[1:]]
         guide = _guide()
         if guide:
-            lines += ["", f"The derivation: `{guide}#kata-{k.kata}` (its section \"Kata {k.kata}\")."]
+            lines += ["", f"The derivation: `{manifest.get(k.kata).guide_link}` in your repository "
+                          f"(its section \"Kata {k.kata}\")."]
         if k.status == "not started":
             lines += ["", "Not started yet: the functions still raise NotImplementedError."]
             continue

@@ -171,7 +171,7 @@ def grade_all(args) -> int:
             bar.close()
             seconds = time.perf_counter() - start
         finally:  # the gradebook is written whatever happened: everyone graded so far is in it
-            reports.write_csv(list(graded.values()), csv_path)
+            reports.write_csv(list(graded.values()), csv_path, [(student, why) for student, _, why in clashes])
     everyone = list(graded.values())
     written = [csv_path]
     if lms_path:

@@ -271,11 +271,21 @@ def gradescope(report: Report) -> dict:
     }
 
 
-def write_csv(reports: list[Report], path: Path) -> None:
+def write_csv(reports: list[Report], path: Path, skipped: list[tuple[str, str]] = ()) -> None:
+    """The class gradebook: points per kata, total, max, and notes (what the grader observed:
+    a limit hit, folders left out, a refusal); ``skipped``: (student, why) of submissions that
+    were not graded, with empty points."""
+    from .lms import notes
+
     names = manifest.names()
     with open(path, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         w = csv.writer(f)
-        w.writerow(["student", *names, "total", "max"])
-        for r in sorted(reports, key=lambda r: r.student):
+        w.writerow(["student", *names, "total", "max", "notes"])
+        rows = []
+        for r in reports:
             by = {k.kata: k.points for k in r.katas}
-            w.writerow([cell(r.student), *[f"{by.get(n, 0):g}" for n in names], f"{r.score:g}", f"{r.max_score:g}"])
+            rows.append((r.student, [f"{by.get(n, 0):g}" for n in names], [f"{r.score:g}", f"{r.max_score:g}",
+                                                                          cell(notes(r))]))
+        rows += [(student, [""] * len(names), ["", "", cell(f"not graded: {why}")]) for student, why in skipped]
+        for student, points, rest in sorted(rows, key=lambda row: row[0]):
+            w.writerow([cell(student), *points, *rest])

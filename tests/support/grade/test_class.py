@@ -95,8 +95,10 @@ def test_grades_are_the_known_truth(graded):
     assert proc.returncode == 1 and "sam/ and sam.zip are one student" in proc.stderr  # the clash wants attention
     assert "6 submissions: 6 to grade" in proc.stdout
     book = rows(out / "grades.csv")
-    assert sorted(book) == ["ada", "bob", "eve", "kim", "lee", "max", "student"]
-    assert book["ada"][-2] == "100" and book["bob"][-2] == "0"
+    assert sorted(book) == ["ada", "bob", "eve", "kim", "lee", "max", "sam", "student"]
+    assert book["student"][-3:] == ["total", "max", "notes"]
+    assert book["ada"][-3:] == ["100", "100", ""] and book["bob"][-3] == "0"
+    assert book["sam"][-3] == "" and "not graded: sam/ and sam.zip are one student" in book["sam"][-1]
     for student, wrong in TRUTH.items():
         r = report(out, student)
         failing = {k["kata"] for k in r["katas"] if k["status"] != "passed"}
@@ -169,7 +171,7 @@ def test_points_and_credit_changes_are_recomputed_without_grading(graded, tmp_pa
     relu = next(k for k in kim["katas"] if k["kata"] == "relu")
     assert kim["credit"] == "checks" and relu["max_points"] == 20
     assert kim["score"] == pytest.approx(90 + 20 * relu["passed"] / relu["total"], abs=1e-3)
-    assert rows(book)["ada"][-2:] == ["110", "110"] and rows(book)["bob"][-2] == "0"
+    assert rows(book)["ada"][-3:-1] == ["110", "110"] and rows(book)["bob"][-3] == "0"
     canvas = list(csv.reader((tmp_path / "canvas.csv").read_text().splitlines()))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "nn-katas"]
     assert canvas[1] == ["Points Possible", "", "", "", "", "110"]
@@ -187,7 +189,7 @@ def test_only_regrades_the_students_it_names(graded, tmp_path):
     again = nn_kata("grade-all", root, "--out", out, "--only", "KIM", *LIMITS)
     assert "1 to grade, 5 unchanged" in again.stdout, again.stdout
     assert report(out, "kim")["score"] == 100 and report(out, "ada") == before["ada"]
-    assert rows(out / "grades.csv")["kim"][-2] == "100"
+    assert rows(out / "grades.csv")["kim"][-3] == "100"
 
 
 @pytest.mark.parametrize("argv, says", [

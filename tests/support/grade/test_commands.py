@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,8 +88,8 @@ def tar_modules(src: Path, path: Path, mode: str = "w:xz") -> Path:
 
 def gradebook(path: Path) -> dict:
     rows = list(csv.reader(path.read_text().splitlines()))
-    assert rows[0] == ["student", *manifest.names(), "total", "max"]
-    return {r[0]: r for r in rows[1:]}
+    assert rows[0] == ["student", *manifest.names(), "total", "max", "notes"]
+    return {r[0]: r[:-1] for r in rows[1:]}  # the notes column left out: [-2] is the total
 
 
 # -- student names -------------------------------------------------------------------------------------
@@ -234,7 +235,9 @@ def test_grade_all_one_crash_costs_one_submission_and_everything_is_accounted_fo
     code, stdout, stderr = run(["grade-all", klass, "--jobs", "2", "--out", out, "--csv", book], capsys)
     assert code == 1  # the crash and bob want the instructor's attention; the gradebook is there
     rows = gradebook(book)
-    assert sorted(rows) == ["ada", "carl", "crash", "fay", "jean.dupont", "odd", "xia", "yan", "zoe"]
+    assert sorted(rows) == ["ada", "bob", "carl", "crash", "fay", "jean.dupont", "odd", "xia", "yan", "zoe"]
+    assert rows["bob"][-2] == "" and "not graded: bob/ and bob.zip are one student" in \
+        next(r for r in csv.reader(book.read_text().splitlines()) if r[0] == "bob")[-1]
     for student in ("ada", "jean.dupont", "xia", "yan", "zoe"):
         assert rows[student][-2:] == ["100", "100"], (student, rows[student])
     assert rows["crash"][-2] == "0" and rows["carl"][-2] == "0" and rows["odd"][-2] == "0"
@@ -296,7 +299,7 @@ def test_same_student_in_different_case_is_refused_too(tmp_path, fake, capsys):
     copy_modules(SOLUTIONS, root / "eve")
     code, _, err = run(["grade-all", root, "--out", tmp_path / "g", "--csv", tmp_path / "g.csv"], capsys)
     assert code == 1 and "Bob/ and bob.tar.xz are one student" in err
-    assert sorted(gradebook(tmp_path / "g.csv")) == ["eve"]
+    assert sorted(gradebook(tmp_path / "g.csv")) == ["Bob", "eve"] and gradebook(tmp_path / "g.csv")["Bob"][-2] == ""
 
 
 def test_the_run_own_output_inside_the_class_directory_is_not_a_submission(tmp_path, fake, capsys):
@@ -428,3 +431,30 @@ def test_gradebook_notes_say_who_hit_a_limit():
                                 "(a time or memory limit)")
     # Only what the grader observed becomes a note; a check's message is the submission's text.
     assert lms.notes(r) == "stopped: the kata ran past its time limit"
+
+
+def test_the_docker_context_grades_with_the_credit_and_points_it_was_given(tmp_path):
+    toml = tmp_path / "points.toml"
+    toml.write_text("[points]\nrelu = 5\n")
+    proc = subprocess.run([str(NN_KATA), "autograder", "--docker", str(tmp_path / "d"), "--credit", "checks",
+                           "--points", str(toml)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    entry = next(line for line in (tmp_path / "d" / "Dockerfile").read_text().splitlines() if line.startswith("ENTRYPOINT"))
+    argv = json.loads(entry.split(" ", 1)[1])
+    assert argv[:3] == ["nn-kata", "grade", "/submission"]
+    assert argv[-4:] == ["--points", "/grader/points.toml", "--credit", "checks"]
+    assert (tmp_path / "d" / "points.toml").read_text() == toml.read_text()
+
+
+def test_the_feedback_links_a_derivation_guide_the_export_ships(tmp_path):
+    from nn.grade import feedback
+
+    dest = tmp_path / "starter"
+    proc = subprocess.run([str(NN_KATA), "export", str(dest)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    text = feedback.markdown(reports.not_graded("ada", "x", reports.load_points(None)))
+    links = re.findall(r"The derivation: `([^`#]+)#([\w-]+)` in your repository", text)
+    assert len(links) == len(manifest.katas())
+    for path, anchor in links:
+        guide = (dest / path).read_text()
+        assert f"## {anchor.replace('-', ' ').capitalize()}\n" in guide, anchor
