@@ -185,6 +185,12 @@ def _kind_of_mode(mode: int) -> str:
     return "not a file or directory"
 
 
+def _kept(name: str) -> bool:
+    """What unpacking writes: Python files, and the learner's record of hint rungs (data, read by rungs.py)."""
+    parts = name.split("/")
+    return name.endswith(".py") or (len(parts) >= 2 and parts[-2] == ".nn-kata" and parts[-1] in ("hints.json", "ladder.json"))
+
+
 def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
     """(name, is_dir, data or None) for each entry, streamed: one pass, no seeking."""
     opener = {"tar": open, "tar.gz": gzip.open, "tar.bz2": bz2.open, "tar.xz": lzma.open}[kind]
@@ -209,7 +215,7 @@ def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
                     raise SubmissionError(f"archive entry {m.name!r} is not a regular file or directory: refused")
                 f = tf.extractfile(m)
                 data = bytearray()
-                keep = name.endswith(".py")
+                keep = _kept(name)
                 for piece in iter(lambda f=f: f.read(CHUNK), b""):
                     if keep:
                         data += piece
@@ -239,7 +245,7 @@ def _zip_entries(archive: Path, budget: _Budget, max_members: int):
                 continue
             budget.spend(0)
             data = bytearray()
-            keep = name.endswith(".py")
+            keep = _kept(name)
             with zf.open(info) as f:  # the sizes in the directory may lie: count what comes out
                 for piece in iter(lambda: f.read(CHUNK), b""):
                     budget.spend(len(piece))

@@ -28,8 +28,10 @@ def _policy(args) -> tuple[dict, str]:
 
 def _grading_kwargs(args) -> dict:
     points, credit = _policy(args)
+    from .reports import load_hints
+
     kwargs = dict(points=points, credit=credit, kata_timeout=args.kata_timeout, test_timeout=args.timeout,
-                  total_timeout=args.total_timeout, memory_mb=args.memory_mb)
+                  total_timeout=args.total_timeout, memory_mb=args.memory_mb, hints=load_hints(args.points))
     if getattr(args, "hidden", None):
         from .hidden import check
 
@@ -92,9 +94,9 @@ def _temporary_root():
 def _grade_one(submission: Path, student: str, kwargs: dict, expected: dict) -> Report:
     """One submission: unpacked under budgets and cut down to its kata modules here, in a
     directory of its own, then graded; whatever the archive or the grader did, a report."""
-    from . import engine
+    from . import engine, rungs
     from .reports import not_graded
-    from .unpack import SubmissionError, prepare_with_notes, submission_digest
+    from .unpack import SubmissionError, prepare_with_notes, submission_digest, survey
 
     try:
         digest = submission_digest(submission)
@@ -105,7 +107,13 @@ def _grade_one(submission: Path, student: str, kwargs: dict, expected: dict) -> 
             impl, notes = prepare_with_notes(submission, Path(tmp))
         except SubmissionError as exc:
             return not_graded(student, str(exc), kwargs["points"], expected, digest)
-        report = engine.grade(impl, student=student, **kwargs)
+        hints = {}
+        if kwargs.get("hints", True):  # the learner's record of hint rungs, as data: never run
+            root = submission if submission.is_dir() else Path(tmp) / "unpacked"
+            hints = rungs.read(root, survey(root)[0]) if root.is_dir() else {}
+        report = engine.grade(impl, student=student, **{k: v for k, v in kwargs.items() if k != "hints"})
+    for k in report.katas:
+        k.hints = hints.get(k.kata)
     report.student = student
     report.notes = notes + list(report.notes)
     report.digest = digest
@@ -174,7 +182,8 @@ def cmd_grade(args) -> int:
     if getattr(args, "feedback", None):
         from . import feedback
 
-        Path(args.feedback).write_text(feedback.markdown(report), encoding="utf-8", errors="replace")
+        Path(args.feedback).write_text(feedback.markdown(report, hints=kwargs["hints"]), encoding="utf-8",
+                                       errors="replace")
         written.append(args.feedback)
     reports.say(reports.table(report))
     if status:

@@ -85,7 +85,10 @@ def export(dest: Path) -> Path:
     _examplar(dest)
     _guide(dest)
     (dest / "README.md").write_text(STUDENT_README)
-    (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.nn-kata/\nruns/\n")
+    # The learner's state stays local, but for the record of hint rungs used, which travels with
+    # the submission: the grader reads it as data (nn/grade/rungs.py).
+    (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.nn-kata/*\n!.nn-kata/hints.json\n"
+                                     "!.nn-kata/ladder.json\nruns/\n")
     from .github import write_pins
 
     write_pins(dest)  # the grader's files as exported: the GitHub Actions grader checks them

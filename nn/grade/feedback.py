@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import manifest
 from .reports import Report, visible_summary
+from .rungs import shown
 
 SAFE = re.compile(r"[^\w.@+-]+")
 
@@ -34,17 +35,22 @@ def _guide() -> str:
         return ""
 
 
-def markdown(report: Report) -> str:
+def markdown(report: Report, hints: bool = True) -> str:
+    """The feedback; ``hints``: with a column of the hint rungs each kata used, when the
+    submission carried a record of them (``hints = false`` in the points file: never)."""
+    rungs_used = hints and any(getattr(k, "hints", None) for k in report.katas)
     other = ("checks", report.score_checks) if report.credit != "checks" else ("kata", report.score_kata)
     lines = [f"# Feedback for {report.student}", "",
              f"**{report.score:g} / {report.max_score:g} points** (credit by {report.credit}: "
              + ("a kata's points when all its checks pass" if report.credit == "kata"
                 else "a kata's points in proportion to the checks that pass")
              + f"; by {other[0]} it would be {other[1]:g}).", "",
-             "| kata | points | checks |", "|---|---|---|"]
+             "| kata | points | checks |" + (" hints used |" if rungs_used else ""),
+             "|---|---|---|" + ("---|" if rungs_used else "")]
     for k in report.katas:
         line, _ = visible_summary(k)
-        lines.append(f"| {k.kata}: {manifest.get(k.kata).title} | {k.points:g} / {k.max_points:g} | {line} |")
+        lines.append(f"| {k.kata}: {manifest.get(k.kata).title} | {k.points:g} / {k.max_points:g} | {line} |"
+                     + (f" {shown(k.hints) or '-'} |" if rungs_used else ""))
     for note in report.notes:
         lines += ["", f"> Note: {note}"]
     for k in report.katas:
@@ -73,11 +79,11 @@ def markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(reports: list[Report], directory: Path) -> list[Path]:
+def write(reports: list[Report], directory: Path, hints: bool = True) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for report in reports:
         path = directory / file_name(report.student)
-        path.write_text(markdown(report), encoding="utf-8", errors="replace")
+        path.write_text(markdown(report, hints), encoding="utf-8", errors="replace")
         written.append(path)
     return written

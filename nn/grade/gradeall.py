@@ -180,7 +180,7 @@ def grade_all(args) -> int:
     if args.feedback:
         from . import feedback
 
-        feedback.write(everyone, Path(args.feedback))
+        feedback.write(everyone, Path(args.feedback), hints=kwargs["hints"])
         written.append(Path(args.feedback))
     if args.summary:
         from . import summary

@@ -31,6 +31,7 @@ class KataGrade:
     kata_points: float = 0.0  # under each credit policy (see scoring.py), whichever is in force
     check_points: float = 0.0
     checks: list = field(default_factory=list)  # every check: nodeid, check, outcome, visibility (+ message)
+    hints: dict | None = None  # the hint rungs the learner used (rungs.py): used, of, revealed; None: no record
 
 
 @dataclass
@@ -49,7 +50,11 @@ class Report:
     examplar: list = field(default_factory=list)  # with --examplar: one dict per kata (see examplar.py)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        for kata in data["katas"]:  # an optional field: absent when the submission carried no record
+            if kata.get("hints") is None:
+                kata.pop("hints", None)
+        return data
 
 
 def load_points(path: str | Path | None) -> dict[str, float]:
@@ -62,13 +67,14 @@ def load_points(path: str | Path | None) -> dict[str, float]:
     points = {k.name: float(k.points) for k in manifest.katas()}
     if path:
         doc, text = _read_toml(path)
-        stray = [k for k in doc if k not in ("points", "credit", "examplar")]
+        stray = [k for k in doc if k not in ("points", "credit", "examplar", "hints")]
         if stray:
             first = stray[0]
             where = (f"{first} = {doc[first]!r} is outside a [points] table (write it under a [points] line)"
                      if first in points else f"{first!r} is not the [points] table (the only one read)")
             raise SubmissionError(f"points file {path}{_line(text, first)}: {where}")
         load_credit(path)
+        load_hints(path)
         table = doc.get("points", {})
         if not isinstance(table, dict):
             raise SubmissionError(f"points file {path}: points = {table!r} must be a table ([points], one kata a line)")
@@ -136,6 +142,18 @@ def load_credit(path: str | Path | None) -> str | None:
         raise SubmissionError(f"points file {path}{_line(text, 'credit')}: credit = {_toml(credit)} is not "
                               f"one of {', '.join(map(repr, scoring.CREDITS))}")
     return credit
+
+
+def load_hints(path: str | Path | None) -> bool:
+    """Whether reports and feedback carry the hint rungs each kata used (``hints = false`` at
+    the top of a points file leaves them out; the default is true)."""
+    if not path:
+        return True
+    doc, text = _read_toml(path)
+    value = doc.get("hints", True)
+    if not isinstance(value, bool):
+        raise SubmissionError(f"points file {path}{_line(text, 'hints')}: hints = {_toml(value)} must be true or false")
+    return value
 
 
 def _toml(value) -> str:

@@ -43,7 +43,8 @@ def unpack(archive: Path, dest: Path, *, max_bytes: int | None = None, max_secon
            max_members: int | None = None) -> Path:
     """Extract a .zip or .tar[.gz|.bz2|.xz] after checking every entry; nothing is written for a bad one.
 
-    Only the Python files are written (the grader needs nothing else); every other file is
+    Only the Python files and the learner's record of hint rungs (``.nn-kata/hints.json`` and
+    ``ladder.json``, data for rungs.py) are written; every other file is
     read through, and counted against the budgets, all the same.
     """
     archive = Path(archive)
@@ -203,7 +204,10 @@ def prepare(submission: Path, scratch: Path) -> Path:
 
 def submission_digest(submission: Path) -> str:
     h = hashlib.sha256()
-    paths = [submission] if submission.is_file() else sorted(_py_files(submission))
+    # The kata modules, and the learner's record of hint rungs, which the report carries.
+    record = [f / name for f in _folders(submission) if f.name == ".nn-kata" for name in ("hints.json", "ladder.json")
+              if (f / name).is_file() and not (f / name).is_symlink()] if submission.is_dir() else []
+    paths = [submission] if submission.is_file() else sorted([*_py_files(submission), *record])
     for p in paths:
         h.update(str(p.relative_to(submission) if submission.is_dir() else p.name).encode(errors="surrogateescape"))
         size = p.stat().st_size

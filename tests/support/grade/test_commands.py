@@ -458,3 +458,94 @@ def test_the_feedback_links_a_derivation_guide_the_export_ships(tmp_path):
     for path, anchor in links:
         guide = (dest / path).read_text()
         assert f"## {anchor.replace('-', ' ').capitalize()}\n" in guide, anchor
+    # The learner's record of hint rungs travels with the repository; the rest of the state does not.
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q", str(dest)], check=True)
+        ignored = subprocess.run(["git", "-C", str(dest), "check-ignore", ".nn-kata/hints.json", ".nn-kata/ladder.json",
+                                  ".nn-kata/results.json", ".nn-kata/backups/x.py"], capture_output=True, text=True)
+        assert ignored.stdout.split() == [".nn-kata/results.json", ".nn-kata/backups/x.py"]
+
+
+# -- the hint rungs a learner used, carried by the submission ----------------------------------------------
+
+def with_record(dest: Path, hints, ladder=None) -> Path:
+    """A repository-shaped submission: the stubs in katas/, the learner's record in .nn-kata/."""
+    copy_modules(STUBS, dest / "katas")
+    (dest / ".nn-kata").mkdir()
+    (dest / ".nn-kata" / "hints.json").write_text(hints if isinstance(hints, str) else json.dumps(hints))
+    if ladder is not None:
+        (dest / ".nn-kata" / "ladder.json").write_text(json.dumps(ladder))
+    (dest / ".nn-kata" / "results.json").write_text("{}")
+    return dest
+
+
+def grade_for_real(tmp_path: Path, submission: Path) -> tuple[dict, str]:
+    proc = subprocess.run([str(NN_KATA), "grade", str(submission), "--json", str(tmp_path / "r.json"), "--feedback",
+                           str(tmp_path / "f.md"), "--kata-timeout", "600", "--timeout", "120"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((tmp_path / "r.json").read_text()), (tmp_path / "f.md").read_text()
+
+
+def test_the_hint_rungs_a_submission_carries_are_in_its_report_and_feedback(tmp_path):
+    src = with_record(tmp_path / "src", {"relu": 2, "softmax": 9}, {"softmax": {"revealed": True}})
+    with zipfile.ZipFile(tmp_path / "ada.zip", "w") as zf:
+        for p in sorted(src.rglob("*")):
+            if p.is_file():
+                zf.write(p, "ada/" + p.relative_to(src).as_posix())
+    report, text = grade_for_real(tmp_path, tmp_path / "ada.zip")
+    of = {k.name: len(manifest.course().rungs_for(k)) for k in manifest.katas()}
+    by = {k["kata"]: k["hints"] for k in report["katas"]}
+    assert by["relu"] == {"used": 2, "of": of["relu"], "revealed": False}
+    assert by["softmax"] == {"used": of["softmax"], "of": of["softmax"], "revealed": True}  # at most every rung
+    assert by["loss"] == {"used": 0, "of": of["loss"], "revealed": False}
+    assert "| kata | points | checks | hints used |" in text
+    assert f"| 2 of {of['relu']} |" in text and "(equation revealed early) |" in text
+
+
+def test_a_malformed_hint_record_gives_no_field(tmp_path):
+    report, text = grade_for_real(tmp_path, with_record(tmp_path / "bob", '{"relu": "__import__(\'os\')"}'))
+    assert report["score"] == 0 and all("hints" not in k for k in report["katas"])
+    assert "hints used" not in text
+
+
+@pytest.mark.parametrize("hints, ladder", [
+    ("not json", None), ([1, 2], None), ({"relu": True}, None), ({"relu": -1}, None), ({"relu": 2.0}, None),
+    ({"nope": 1}, None), ({"relu": 1}, {"relu": {"revealed": "yes"}}), ({"relu": 1}, {"relu": {"x": 1}}),
+    ({"relu": 1}, []), ('{"relu": 1, "pad": "' + "x" * 70_000 + '"}', None), ('[' * 60_000, None),
+])
+def test_every_malformed_record_is_ignored(tmp_path, hints, ladder):
+    from nn.grade import rungs
+
+    sub = with_record(tmp_path / "s", hints, ladder)
+    assert rungs.read(sub, sub / "katas") == {}
+
+
+def test_a_record_is_read_only_inside_the_submission_and_never_through_a_link(tmp_path):
+    from nn.grade import rungs
+
+    outside = with_record(tmp_path / "other", {"relu": 1})
+    sub = tmp_path / "class" / "kim"
+    copy_modules(STUBS, sub)
+    (tmp_path / "class" / ".nn-kata").mkdir()
+    (tmp_path / "class" / ".nn-kata" / "hints.json").write_text('{"relu": 1}')
+    assert rungs.read(sub, sub) == {}  # the folder above the submission is not the submission's
+    (sub / ".nn-kata").symlink_to(outside / ".nn-kata")
+    assert rungs.read(sub, sub) == {}
+    assert rungs.read(outside, outside / "katas")["relu"]["used"] == 1
+
+
+def test_hints_false_in_the_points_file_leaves_the_rungs_out(tmp_path, fake, capsys):
+    sub = with_record(tmp_path / "ada", {"relu": 2})
+    toml = tmp_path / "points.toml"
+    toml.write_text("hints = false\n")
+    code, _, err = run(["grade", sub, "--points", toml, "--json", tmp_path / "r.json", "--feedback", tmp_path / "f.md"],
+                       capsys)
+    assert code == 0, err
+    assert all("hints" not in k for k in json.loads((tmp_path / "r.json").read_text())["katas"])
+    assert "hints used" not in (tmp_path / "f.md").read_text()
+    code, _, err = run(["grade", sub, "--json", tmp_path / "r.json"], capsys)
+    assert json.loads((tmp_path / "r.json").read_text())["katas"][0]["hints"]["used"] == 2
+    toml.write_text('hints = "no"\n')
+    code, _, err = run(["grade", sub, "--points", toml], capsys)
+    assert code == 2 and "line 1: hints = 'no' must be true or false" in err

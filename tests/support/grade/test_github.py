@@ -151,7 +151,10 @@ def student_repo(starter, name: str) -> Path:
 @pytest.fixture(scope="module")
 def honest(starter):
     tmp = starter[0] / "honest-tmp"
-    code, log, report = run_steps(starter, student_repo(starter, "honest"), tmp)
+    repo = student_repo(starter, "honest")
+    (repo / ".nn-kata").mkdir()
+    (repo / ".nn-kata" / "hints.json").write_text('{"relu": 1}')  # the learner's hint rungs, committed
+    code, log, report = run_steps(starter, repo, tmp)
     assert code == 0, log
     return report, tmp, log
 
@@ -160,6 +163,7 @@ def test_the_steps_grade_the_student_repository(honest):
     report, tmp, log = honest
     assert report["student"] == "katas-ada" and report["score"] == 20
     assert {k["kata"] for k in report["katas"] if k["status"] == "passed"} == {"relu", "softmax"}
+    assert report["katas"][0]["hints"]["used"] == 1 and "hints used" in (tmp / "nn-grade" / "feedback.md").read_text()
     # pip is pointed at a copy of the pinned files, outside the repository, and at nothing else
     [install] = (tmp / "pip.log").read_text().splitlines()
     assert install.startswith(f"{tmp / 'nn-grader'} -I -m pip install") and install.endswith(" -e .")
