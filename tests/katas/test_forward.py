@@ -36,7 +36,7 @@ def _large_logit_problem():
 
 @given(problems)
 def test_forward_output_probabilities(impl, problem):
-    """A2 = softmax(W2 relu(W1 X + b1) + b2), one probability column per example."""
+    """A2 is the network's output on X, as the reference computes it: one probability column per example."""
     params, X, _, _ = problem
     text, A2, _ = _forward(impl, params, X)
     expected, cache = oracles.forward(params, X)

@@ -109,7 +109,7 @@ def test_numerical_gradient_perturbs_x_in_place(impl):
 
 @given(S.shapes().flatmap(lambda s: S.matrices(s).flatmap(lambda a: S.matrices(s).map(lambda b: (a, b)))))
 def test_relative_error_formula(impl, pair):
-    """relative_error(a, b) == ||a - b|| / (||a|| + ||b||) over all entries."""
+    """relative_error(a, b) is the relative error the docstring defines, over all entries at once."""
     a, b = pair
     text = call_text("relative_error", a=a, b=b)
     with np.errstate(all="ignore"):

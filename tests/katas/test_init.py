@@ -102,7 +102,7 @@ def test_he_normal_variance(impl, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_glorot_uniform_distribution(impl, seed):
-    """glorot_uniform draws from U(-a, a), a = sqrt(6/(n_in + n_out)) (Kolmogorov-Smirnov test)."""
+    """glorot_uniform draws from the uniform distribution whose variance is Glorot's (Kolmogorov-Smirnov test)."""
     text = f"glorot_uniform({N_OUT}, {N_IN}, default_rng({seed}))"
     W = assert_shape(_weights(impl.fn("glorot_uniform"), seed), (N_OUT, N_IN), text)
     a = np.sqrt(6.0 / (N_IN + N_OUT))

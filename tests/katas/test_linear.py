@@ -163,7 +163,7 @@ def test_linear_backward_db(impl, problem):
 
 @given(S.layer_problems())
 def test_linear_backward_dA_prev(impl, problem):
-    """dA_prev = W.T @ dZ: the per-example gradient passed down, with no 1/m."""
+    """dA_prev is the gradient passed down to the previous layer: per example, with no 1/m."""
     W, A_prev, b, dZ = problem
     m = A_prev.shape[1]
     text, (_, _, dA_prev) = _backward(impl, W, A_prev, b, dZ)

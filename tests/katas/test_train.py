@@ -38,7 +38,7 @@ def test_update_twice_on_the_same_inputs_gives_the_same_result(impl):
 
 @pytest.mark.parametrize("alpha", [0.1, 0.5])
 def test_update_takes_one_gradient_step(impl, alpha):
-    """The returned params are P - alpha * dP for W1, b1, W2 and b2 (in place or not, both are fine)."""
+    """The returned params are one gradient-descent step of size alpha from W1, b1, W2 and b2 (in place or not, both are fine)."""
     params, grads = _params_and_grads(23)
     expected = oracles.update(params, grads, alpha)
     text = call_text("update", params=params, grads=grads, alpha=alpha)

@@ -171,3 +171,15 @@ def test_list_links_every_kata_to_its_section(env):
     out = nn_kata("list", env=env).stdout
     for kata in manifest.katas():
         assert f"derivation: docs/derivation.md#kata-{kata.name}" in out
+
+
+def test_no_check_docstring_gives_a_final_formula():
+    """A kata test's docstring is what the learner reads as the failing check's title: it says
+    what is checked, not the formula that passes it."""
+    texts = {}
+    for path in sorted((PROJECT_ROOT / "tests" / "katas").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                texts[f"{path.name}::{node.name}"] = ast.get_docstring(node) or ""
+    leaked = _leaks(texts)
+    assert not leaked, "check docstrings give a final formula:\n  " + "\n  ".join(leaked)
