@@ -80,7 +80,7 @@ def read_run(losses: list, probes: dict, n_classes: int = 10) -> dict:
             if values:
                 median = float(np.median(values))
                 note = "large: steps may overshoot" if median > 1e-2 else "small: learning slowly" if median < 1e-4 \
-                    else "about right (near 1e-3)"
+                    else "in the usual range (1e-4 to 1e-2, typically near 1e-3)"
                 parts.append(f"{label} {median:.1e}, {note}")
         if parts:
             lines.append("update / weight per step (median): " + "; ".join(parts))
