@@ -211,3 +211,60 @@ def test_feedback_into_the_class_directory_is_refused(graded):
     base, root, out, proc = graded
     bad = nn_kata("grade-all", root, "--out", out, "--feedback", root, check=False)
     assert bad.returncode == 2 and "is the class directory itself" in bad.stderr
+
+
+HIDDEN = '''
+import numpy as np
+import pytest
+
+
+@pytest.mark.kata_relu
+def test_relu_backward_is_zero_at_the_kink(impl):
+    """relu_backward passes no gradient at exactly zero."""
+    out = impl.fn("relu_backward")(np.ones((1, 1)), np.zeros((1, 1)))
+    assert out[0, 0] == 0, "HIDDEN-MESSAGE: the gradient at zero"
+
+
+@pytest.mark.kata_softmax
+@pytest.mark.visibility("after_due_date")
+def test_softmax_instructor_rule(impl):
+    """An instructor's rule that no softmax meets."""
+    assert impl.fn("softmax")(np.zeros((2, 1)))[0, 0] == 0.3, "SECRET-MESSAGE: 0.3 here"
+'''
+
+
+def test_hidden_checks_over_the_class(tmp_path):
+    """grade-all --hidden on the known class: the hidden relu check catches the kink bug again,
+    the softmax rule shown after the due date fails for everyone, and no feedback describes a
+    hidden check or says "all checks pass" while one fails."""
+    root = make_class(tmp_path / "class")
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "test_instructor.py").write_text(HIDDEN)
+    out, fb = tmp_path / "grades", tmp_path / "feedback"
+    proc = nn_kata("grade-all", root, "--hidden", tmp_path / "hidden", "--out", out, "--feedback", fb, *LIMITS)
+    assert "6 submissions: 6 to grade" in proc.stdout, proc.stdout + proc.stderr
+    scores = {s: report(out, s)["score"] for s in ("ada", "bob", "eve", "kim", "lee", "max")}
+    assert scores == {"ada": 90, "bob": 0, "eve": 80, "kim": 80, "lee": 80, "max": 90}
+    for student in scores:
+        katas = {k["kata"]: k for k in report(out, student)["katas"]}
+        vis = {c["check"]: (c["visibility"], c["outcome"]) for k in katas.values() for c in k["checks"]
+               if c["visibility"] != "visible"}
+        if student == "bob":
+            continue
+        kink = "passed" if student in ("ada", "max", "eve") else "failed"
+        assert vis == {"relu_backward passes no gradient at exactly zero.": ("hidden", kink),
+                       "An instructor's rule that no softmax meets.": ("after_due_date", "failed")}, student
+        text = (fb / f"{student}.md").read_text()
+        assert "HIDDEN-MESSAGE" not in text and "SECRET-MESSAGE" not in text and "instructor's rule" not in text
+        assert "all checks pass" not in text.lower().replace("all visible checks pass", "")
+        assert "1 more checks are not shown." in text
+    ada = (fb / "ada.md").read_text()
+    softmax = next(k for k in report(out, "ada")["katas"] if k["kata"] == "softmax")
+    visible = sum(c["visibility"] == "visible" for c in softmax["checks"])
+    assert f"All {visible} visible checks pass; 1 more checks are not shown." in ada and "**90 / 100 points**" in ada
+    relu = next(k for k in report(out, "kim")["katas"] if k["kata"] == "relu")
+    shown = [c for c in relu["checks"] if c["visibility"] == "visible"]
+    passed = sum(c["outcome"] == "passed" for c in shown)
+    kim = (fb / "kim.md").read_text()
+    assert f"{passed}/{len(shown)} visible checks pass; 1 more checks are not shown." in kim
+    assert kim.count("\n### ") == len(shown) - passed  # every failing visible check, no hidden one
