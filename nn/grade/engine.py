@@ -104,13 +104,13 @@ def _messages(reader, notes: list):
 
 
 def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], *, worker: str, kata_timeout: float,
-               test_timeout: float, memory_mb: int, deadline: float, out: list, notes: list):
+               test_timeout: float, memory_mb: int, deadline: float, out: list, notes: list, env: dict):
     """One grading process; yields its messages until it ends or runs out of time."""
     result_r, result_w = os.pipe()
     argv = ["--impl", str(impl), "--tests", str(work), "--scratch", str(scratch), "--katas", ",".join(katas),
             "--worker", worker, "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
     out_r, out_w = os.pipe()
-    proc = _start(argv, scratch, result_w, out_w)
+    proc = _start(argv, scratch, result_w, out_w, env)
     for fd in (result_w, out_w):
         os.close(fd)
     output = os.fdopen(out_r, "rb")
@@ -196,8 +196,9 @@ def _close_servers() -> None:
         server.close()
 
 
-def _start(argv: list, scratch: Path, result_w: int, out_w: int):
-    """Start a grading process: forked by this thread's fork server, or a fresh interpreter."""
+def _start(argv: list, scratch: Path, result_w: int, out_w: int, env: dict):
+    """Start a grading process: forked by this thread's fork server, or a fresh interpreter;
+    ``env`` tells it how to start its workers (``worker_env``)."""
     if os.environ.get("NN_KATAS_GRADING_FORK", "1") != "0" and hasattr(os, "fork"):
         for _ in range(2):
             server = getattr(_SERVERS, "server", None)
@@ -206,12 +207,25 @@ def _start(argv: list, scratch: Path, result_w: int, out_w: int):
                 _ALL_SERVERS.append(server)
             try:
                 return server.spawn("nn.grade.child:run_forked", [argv], cwd=str(scratch), out_fd=out_w,
-                                    fds=(result_w,), env={"HOME": str(scratch)})
+                                    fds=(result_w,), env={"HOME": str(scratch), **env})
             except (OSError, ValueError):
                 _SERVERS.server = None
     return subprocess.Popen([sys.executable, "-I", "-m", "nn.grade.child", *argv, "--result-fd", str(result_w)],
-                            cwd=scratch, env=_clean_env(scratch), stdin=subprocess.DEVNULL,
+                            cwd=scratch, env={**_clean_env(scratch), **env}, stdin=subprocess.DEVNULL,
                             stdout=out_w, stderr=out_w, pass_fds=(result_w,), start_new_session=True)
+
+
+def worker_env(worker: str, total_timeout: float) -> dict:
+    """How a grading process starts its workers: as uid 65534 or not (found out once, here, when the
+    grader runs as root), from copies staged where, and with how much CPU time. A worker lives as
+    long as its grading process, which the total time bounds by the wall clock: its CPU time gets
+    that budget and half again (at least a minute), so that only threads or a daemon can reach it."""
+    env = {"NN_KATAS_WORKER_CPU_SECONDS": str(int(total_timeout + max(60.0, total_timeout / 2)))}
+    if sandbox.dropping(worker):
+        env.update(NN_KATAS_WORKER_DROP="1", NN_KATAS_WORKER_STAGE=str(sandbox.stage_root()))
+    elif os.geteuid() == 0:
+        env["NN_KATAS_WORKER_DROP"] = "0"
+    return env
 
 
 def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,
@@ -240,6 +254,7 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
         if missing:
             report.notes.append(f"missing: {', '.join(missing)}")
         work = grader_tests(hidden)
+        env = worker_env(worker, total_timeout)
         remaining = [k.name for k in manifest.katas()]
         output: list[str] = []
         deadline = start + total_timeout
@@ -247,7 +262,7 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             running = None
             for m in _run_child(impl, work, scratch, remaining, worker=worker, kata_timeout=kata_timeout,
                                 test_timeout=test_timeout, memory_mb=memory_mb, deadline=deadline, out=output,
-                                notes=report.notes):
+                                notes=report.notes, env=env):
                 kind = m.get("type")
                 nodeid = m.get("nodeid")
                 if kind == "start":

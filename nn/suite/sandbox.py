@@ -4,19 +4,28 @@ bubblewrap sandbox.
 ``process``: a separate interpreter, started with ``-I -S`` from a private directory that
 holds only ``worker.py``, ``protocol.py`` and ``impl.py``, with NumPy's site directory added by hand, so
 neither the project nor an editable install of ``nn`` is on its path. Limits on memory,
-file size, core dumps and processes.
+file size, core dumps, CPU time and processes. ``bwrap``: the same, inside bubblewrap: no
+network, its own PID namespace (nothing outlives it), ``--die-with-parent``, uid and gid 65534
+with no capabilities, a read-only view of the Python installation and ``/usr``, the module
+files read-only at ``/sub``, an empty ``/tmp`` of 256 MB, no new user namespaces inside, and
+``nn`` hidden even where it is installed in site-packages.
 
-``bwrap``: the same, inside bubblewrap: no network, its own PID namespace (nothing outlives
-it), ``--die-with-parent``, uid and gid 65534 with no capabilities, a read-only view of the
-Python installation and ``/usr``, the implementation's module files read-only at ``/sub``,
-an empty ``/tmp`` of 256 MB to write in, no new user namespaces inside, and ``nn`` hidden even where it is installed in
-site-packages.
+When the grader runs as root, the worker (in ``bwrap``, bubblewrap itself, so that its user
+namespace maps to no privilege) runs as uid and gid 65534 without groups, from copies of its
+files and the implementation's that this user can read but not change (``_stage``); a
+directory closed to it above the Python installation becomes, in the worker's own mount
+namespace, a tmpfs holding only what it reads (``_reach``). Where that does not start, the
+worker runs as root, and ``resolve`` says so.
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
 import functools
 import os
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -30,6 +39,10 @@ import numpy
 
 NN_DIR = Path(__file__).resolve().parent.parent
 MODES = ("process", "bwrap")
+DROP_UID = 65534  # "nobody": who a worker is when the grader runs as root
+DEFAULT_CPU_SECONDS = 3600  # a worker's CPU time when no grading budget is given (a learner's pytest --worker)
+TMPFS_BYTES = 256 << 20  # the worker's /tmp: a tmpfs lives in memory, so it gets a size
+MAX_PROCESSES = 32  # in one sandbox: a worker is one, a learner's test file a few; a fork bomb is stopped
 
 
 def clean_env(home: str) -> dict:
@@ -41,13 +54,9 @@ def clean_env(home: str) -> dict:
 
 def site_dirs() -> list[str]:
     """The directories NumPy and SciPy are imported from (the implementation may use either)."""
-    dirs = [str(Path(numpy.__file__).resolve().parent.parent)]
-    try:
-        import scipy
-        dirs.append(str(Path(scipy.__file__).resolve().parent.parent))
-    except ImportError:  # pragma: no cover - scipy is a dependency
-        pass
-    return list(dict.fromkeys(dirs))
+    import scipy
+
+    return list(dict.fromkeys(str(Path(m.__file__).resolve().parent.parent) for m in (numpy, scipy)))
 
 
 def worker_files(dest: Path) -> Path:
@@ -58,37 +67,33 @@ def worker_files(dest: Path) -> Path:
     return dest
 
 
-def _limits(memory_mb: int) -> callable:
+def _limits(memory_mb: int, cpu_seconds: int, drop: bool, plan: list) -> callable:
     def apply():  # runs in the child between fork and exec
         os.setsid()
-        _die_with_parent()
+        os.umask(0o022)
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # Processes are counted per real user: room for a few, not for a fork bomb.
-        mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owner(p) == os.getuid())
+        # SIGXCPU at the soft limit, SIGKILL 5 s later: for what no wall clock stops (threads, a daemon).
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+        uid = DROP_UID if drop else os.getuid()  # processes count per real user: room for a few, not a fork bomb
+        mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owner(p) == uid)
         resource.setrlimit(resource.RLIMIT_NPROC, (mine + 64, mine + 64))
+        if drop:
+            _reach(plan)
+            os.setgroups([])
+            os.setgid(DROP_UID)
+            os.setuid(DROP_UID)
+        with contextlib.suppress(OSError, AttributeError):  # after the uid changes, which clear it
+            ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: no worker outlives its grading process
     return apply
 
 
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: no worker outlives its grading process
-    except (OSError, AttributeError):
-        pass
-
-
 def _owner(pid: str) -> int:
-    try:
+    with contextlib.suppress(OSError):
         return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        return -1
-
-
-TMPFS_BYTES = 256 << 20  # the worker's /tmp: a tmpfs lives in memory, so it gets a size
+    return -1
 
 
 @functools.lru_cache(maxsize=None)
@@ -100,32 +105,19 @@ def _bwrap_has(option: str) -> bool:
         return False
 
 
-def _sized_tmpfs(path: str) -> list[str]:
-    return (["--size", str(TMPFS_BYTES)] if _bwrap_has("--size") else []) + ["--tmpfs", path]
-
-
 def _python() -> str:
     return os.path.realpath(sys.executable)
 
 
-def _ro_binds() -> list[str]:
-    """What the sandbox sees read-only: /usr, the Python installation, NumPy's site directory."""
+def _ro_paths() -> list[str]:
+    """What the worker reads besides its files: /usr, Python, NumPy's site directory, a few of /etc."""
     paths = ["/usr", os.path.realpath(sys.base_prefix), os.path.dirname(os.path.dirname(_python()))] + site_dirs()
-    for extra in ("/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime"):
-        if os.path.exists(extra):
-            paths.append(extra)
+    paths += [p for p in ("/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime") if os.path.exists(p)]
     kept: list[str] = []
     for p in sorted(set(paths), key=len):
         if not any(p == k or p.startswith(k + os.sep) for k in kept):
             kept.append(p)
-    args = []
-    for p in kept:
-        args += ["--ro-bind", p, p]
-    # Hide the grader's own package wherever it sits inside what is bound.
-    nn_dir = str(NN_DIR)
-    if any(nn_dir.startswith(k + os.sep) for k in kept):
-        args += ["--tmpfs", nn_dir]
-    return args
+    return kept
 
 
 def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "worker.py") -> tuple[list[str], str]:
@@ -136,10 +128,15 @@ def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "w
         return [_python(), *script_args, str(files / script), str(impl_dir), label, *site_dirs()], str(files)
     if mode != "bwrap":
         raise ValueError(f"unknown worker mode {mode!r}")
+    kept = _ro_paths()
+    binds = [a for p in kept for a in ("--ro-bind", p, p)]
+    if any(str(NN_DIR).startswith(k + os.sep) for k in kept):  # the grader's own package, wherever it sits
+        binds += ["--tmpfs", str(NN_DIR)]
     # The empty /tmp comes first: Python or NumPy may live under /tmp (a checkout there), and
     # binds made after it are mounted inside it rather than hidden by it.
-    argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--cap-drop", "ALL", "--die-with-parent", "--new-session", *_sized_tmpfs("/tmp"), *_ro_binds(),
+    argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--uid", str(DROP_UID),
+            "--gid", str(DROP_UID), "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+            *(["--size", str(TMPFS_BYTES)] if _bwrap_has("--size") else []), "--tmpfs", "/tmp", *binds,
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
             "--proc", "/proc", "--dev", "/dev", *(["--disable-userns"] if _bwrap_has("--disable-userns") else []),
             "--ro-bind", str(files), "/nnw", "--ro-bind", str(impl_dir), "/sub", "--chdir", "/tmp",
@@ -148,22 +145,142 @@ def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "w
     return argv, "/"
 
 
-MAX_PROCESSES = 32  # in one sandbox: a worker is one, a learner's test file a few; a fork bomb is stopped
+# -- a worker as uid 65534 when the grader is root ------------------------------------------------
+
+def _closed(path: str) -> bool:
+    """A directory that DROP_UID cannot pass through."""
+    st = os.stat(path)
+    return not st.st_mode & (0o100 if st.st_uid == DROP_UID else 0o010 if st.st_gid == DROP_UID else 0o001)
+
+
+def _mount_plan(paths: list[str]) -> list[tuple[str, list[str]]]:
+    """For each topmost directory closed to DROP_UID above a path the worker reads: those paths."""
+    plan: dict[str, list[str]] = {}
+    kept: list[str] = []
+    for p in sorted({os.path.realpath(p) for p in paths}, key=len):
+        if not any(p == k or p.startswith(k + os.sep) for k in kept):
+            kept.append(p)
+            closed = next((str(a) for a in reversed(Path(p).parents) if _closed(str(a))), None)
+            if closed:
+                plan.setdefault(closed, []).append(p)
+    return list(plan.items())
+
+
+def _reach(plan: list) -> None:
+    """In the child, as root: a mount namespace where each closed directory is a tmpfs of the ``plan``'s binds."""
+    if not plan:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(status):
+        if status != 0:
+            raise OSError(ctypes.get_errno(), "unshare or mount refused")
+    check(libc.unshare(0x00020000))  # CLONE_NEWNS
+    check(libc.mount(None, b"/", None, 0x4000 | 0x40000, None))  # MS_REC | MS_PRIVATE: nothing leaks out
+    for top, paths in plan:
+        fds = [os.open(p, os.O_PATH | os.O_DIRECTORY) for p in paths]
+        check(libc.mount(b"tmpfs", top.encode(), b"tmpfs", 0x2 | 0x4, b"mode=0755,size=1m"))  # nosuid, nodev
+        for p, fd in zip(paths, fds):
+            os.makedirs(p, mode=0o755, exist_ok=True)
+            check(libc.mount(f"/proc/self/fd/{fd}".encode(), p.encode(), None, 0x1000 | 0x4000, None))  # bind
+            check(libc.mount(None, p.encode(), None, 0x1000 | 0x20 | 0x1, None))  # remount it read-only
+            os.close(fd)
+
+
+_ROOT: list = []  # this process's directory of staged copies, made when first needed
+_STAGED: dict = {}  # worker pid -> its staged copies, removed when it ends
+
+
+def stage_root() -> Path:
+    """Where staged copies go: the grader's choice (NN_KATAS_WORKER_STAGE), else one made here."""
+    given = os.environ.get("NN_KATAS_WORKER_STAGE")
+    if given and os.path.isdir(given):
+        return Path(given)
+    if not _ROOT or not _ROOT[0].is_dir():
+        reachable = [d for d in (tempfile.gettempdir(), os.environ.get("TMPDIR"), "/tmp") if d and os.path.isdir(d)
+                     and not _mount_plan([d]) and not _closed(d)]
+        _ROOT[:] = [Path(tempfile.mkdtemp(prefix="nn-worker-", dir=(reachable or [None])[0]))]
+        os.chmod(_ROOT[0], 0o711)  # DROP_UID may pass through, not list: each copy has an unguessable name
+        atexit.register(shutil.rmtree, _ROOT[0], True)
+    return _ROOT[0]
+
+
+def _stage(files: Path, impl_dir: Path) -> Path:
+    """Root's copies of the worker's files (``w``) and the implementation's (``sub``), for DROP_UID to read."""
+    dest = stage_root() / secrets.token_hex(16)
+    for src, name in ((files, "w"), (impl_dir, "sub")):
+        (dest / name).mkdir(parents=True)
+        for p in [p for p in Path(src).iterdir() if p.is_file() and not p.is_symlink()]:
+            os.chmod(shutil.copyfile(p, dest / name / p.name), 0o644)
+        os.chmod(dest / name, 0o755)
+    os.chmod(dest, 0o755)
+    return dest
+
+
+def release(proc) -> None:
+    """Remove the staged copies of a worker that has ended (nothing when there are none)."""
+    staged = _STAGED.pop(getattr(proc, "pid", None), None)
+    if staged is not None:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def dropping(mode: str) -> bool:
+    """Whether a worker runs as DROP_UID: as root, where one starts so (the grader's NN_KATAS_WORKER_DROP)."""
+    if os.geteuid() != 0:
+        return False
+    told = os.environ.get("NN_KATAS_WORKER_DROP")
+    return told == "1" if told in ("0", "1") else _probe(mode, True) is None
+
+
+@functools.lru_cache(maxsize=None)
+def _probe(mode: str, drop: bool) -> str | None:
+    """None when a worker (as DROP_UID with ``drop``) starts here and imports NumPy, else why not."""
+    if mode == "bwrap" and shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    what, proc = "bubblewrap" if mode == "bwrap" else "a worker", None
+    with tempfile.TemporaryDirectory(prefix="nn-sandbox-probe-") as tmp:
+        (Path(tmp) / "impl").mkdir()
+        try:
+            proc = start(mode, Path(tmp) / "impl", "impl/", worker_files(Path(tmp) / "w"), stdin=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, drop=drop)
+            err = proc.communicate(timeout=60)[1].decode(errors="replace").strip()[-300:]
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"{what} did not start ({exc})"
+        finally:
+            if proc is not None:
+                proc.kill()
+                proc.wait()
+                release(proc)
+    return f"{what} did not start: {err}" if proc.returncode != 0 else None
 
 
 def start(mode: str, impl_dir: Path, label: str, files: Path, memory_mb: int = 2048, script: str = "worker.py",
-          stdin=subprocess.PIPE, stderr=None) -> subprocess.Popen:
+          stdin=subprocess.PIPE, stderr=None, cpu_seconds: int | None = None, drop: bool | None = None) -> subprocess.Popen:
+    """A worker for ``impl_dir`` (see ``command``) with ``cpu_seconds`` of CPU time (else the grading's
+    NN_KATAS_WORKER_CPU_SECONDS, else DEFAULT_CPU_SECONDS), as DROP_UID if ``drop`` (else ``dropping``)."""
+    drop = dropping(mode) if drop is None else drop
+    cpu = int(cpu_seconds or os.environ.get("NN_KATAS_WORKER_CPU_SECONDS") or DEFAULT_CPU_SECONDS)
+    staged = plan = None
+    if drop:
+        staged = _stage(files, impl_dir)
+        files, impl_dir = staged / "w", staged / "sub"
+        plan = _mount_plan(_ro_paths() + [str(staged)])
     argv, cwd = command(mode, impl_dir, label, files, script)
-    proc = subprocess.Popen(argv, cwd=cwd, env=clean_env("/tmp" if mode == "bwrap" else str(files)),
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
-                            preexec_fn=_limits(memory_mb), close_fds=True)
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env=clean_env("/tmp" if mode == "bwrap" else str(files)),
+                                stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
+                                preexec_fn=_limits(memory_mb, cpu, drop, plan), close_fds=True)
+    except BaseException:
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
+        raise
+    _STAGED[proc.pid] = staged  # None when nothing was staged
     threading.Thread(target=_guard_processes, args=(proc,), daemon=True).start()
     return proc
 
 
 def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (from /proc/PID/task/TID/children, so orphans that the
-    sandbox's own init adopts are counted too)."""
+    """Every process below ``pid`` (/proc/PID/task/TID/children: orphans the sandbox's init adopts too)."""
     found, todo = set(), [pid]
     while todo and len(found) <= 4 * MAX_PROCESSES:
         here = todo.pop()
@@ -185,61 +302,47 @@ def _descendants(pid: int) -> set[int]:
 
 
 def _guard_processes(proc: subprocess.Popen, every: float = 0.05) -> None:
-    """Kill the whole sandbox once it holds more than MAX_PROCESSES processes. The kernel's
-    RLIMIT_NPROC does not hold for a grader that runs as root, whose sandbox user maps to root,
-    so the trusted side counts: a fork bomb costs one sandbox a failed run, not the machine."""
-    if not os.path.isdir(f"/proc/{proc.pid}/task"):
-        return
-    while proc.poll() is None:
-        below = _descendants(proc.pid)
-        if len(below) > MAX_PROCESSES:
-            proc.nn_too_many_processes = True
-            for pid in [proc.pid, *below]:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            return
-        time.sleep(every)
+    """Kill the whole sandbox once it holds more than MAX_PROCESSES processes (the kernel's
+    RLIMIT_NPROC does not hold for a worker that runs as root), then, once the worker has
+    ended, remove its staged copies: a fork bomb costs one sandbox a failed run, not the machine."""
+    try:
+        while os.path.isdir(f"/proc/{proc.pid}/task") and proc.poll() is None:
+            below = _descendants(proc.pid)
+            if len(below) > MAX_PROCESSES:
+                proc.nn_too_many_processes = True
+                for pid in [proc.pid, *below]:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(every)
+        while proc.poll() is None:
+            time.sleep(every)
+    finally:
+        release(proc)
 
 
-@functools.lru_cache(maxsize=None)
 def bwrap_works() -> str | None:
-    """None when a bubblewrap sandbox starts here, else why not, in a few words."""
-    if shutil.which("bwrap") is None:
-        return "bubblewrap (bwrap) is not installed"
-    with tempfile.TemporaryDirectory(prefix="nn-sandbox-probe-") as tmp:
-        files = worker_files(Path(tmp) / "w")
-        (Path(tmp) / "impl").mkdir()
-        argv, _ = command("bwrap", Path(tmp) / "impl", "impl/", files)
-        # The probe imports NumPy as the worker will: a sandbox that starts but cannot see it is no use.
-        probe = argv[:argv.index(_python())] + [_python(), "-I", "-S", "-c",
-                                                f"import sys; sys.path[:0] = {site_dirs()!r}; import numpy"]
-        try:
-            proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, env=clean_env("/tmp"))
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"bubblewrap did not start ({exc})"
-        if proc.returncode != 0:
-            return f"bubblewrap did not start: {proc.stderr.strip()[-300:]}"
-    return None
+    """None when a bubblewrap sandbox starts here (as DROP_UID, else as this user), else why not."""
+    return None if os.geteuid() == 0 and _probe("bwrap", True) is None else _probe("bwrap", False)
 
 
 def resolve(mode: str) -> tuple[str, str | None]:
     """``auto``, ``bwrap`` or ``none`` to (worker mode, a warning to say once or None)."""
-    if mode == "none":
-        return "process", (f"warning: --sandbox none{_as_root()}" if os.geteuid() == 0 else None)
-    problem = bwrap_works()
-    if mode == "bwrap":
-        if problem:
-            raise RuntimeError(f"--sandbox bwrap: {problem}")
-        return "bwrap", None
-    if problem:
-        return "process", (f"warning: grading is NOT isolated by an OS sandbox ({problem}); each submission "
-                           f"still runs in a separate worker process{_as_root()}")
-    return "bwrap", None
-
-
-def _as_root() -> str:
-    return (", AS ROOT: a submission can read and write anything this user can, solutions and classmates "
-            "included. Install bubblewrap, or grade in one container per submission") if os.geteuid() == 0 else ""
-
+    problem = None if mode == "none" else bwrap_works()
+    if mode == "bwrap" and problem:
+        raise RuntimeError(f"--sandbox bwrap: {problem}")
+    if mode == "bwrap" or (mode == "auto" and not problem):
+        as_root = os.geteuid() == 0 and _probe("bwrap", True)
+        return "bwrap", (f"warning: bubblewrap cannot start as uid {DROP_UID} here ({as_root}); it is started as "
+                         f"root, and the sandbox's uid {DROP_UID} is root outside it" if as_root else None)
+    head = ("warning: --sandbox none" if mode == "none" else
+            f"warning: grading is NOT isolated by an OS sandbox ({problem}); each submission still runs in a "
+            f"separate worker process")
+    if os.geteuid() != 0:
+        return "process", (head if mode != "none" else None)
+    if dropping("process"):
+        return "process", (f"{head}, as uid {DROP_UID}: a submission can read whatever that user can (keep the "
+                           f"grader's files closed to others) and reach classmates graded at the same time")
+    return "process", (f"{head}, AS ROOT (uid {DROP_UID} cannot start a worker here: {_probe('process', True)}): a "
+                       "submission can read and write anything this user can, solutions and classmates included. "
+                       "Install bubblewrap, or grade in one container per submission")
