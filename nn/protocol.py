@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import struct
+import time
 
 import numpy as np
 
@@ -23,6 +25,8 @@ MAGIC = b"NNW1"
 MAX_JSON = 16 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_DIMS = 32
+MAX_SIDE = 1 << 32  # one dimension of an array; NumPy refuses far less than the product allows
+MAX_ELEMENTS = 1 << 40  # the product of the dimensions, zeros counted as ones: nothing NumPy overflows on
 # Generators travel as the state of one of NumPy's own bit generators, rebuilt by name.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 
@@ -116,12 +120,13 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
         raise ProtocolError("an array refers to a missing buffer")
     try:
         dt = np.dtype(dtype) if isinstance(dtype, str) and len(dtype) < 8 else None
-    except TypeError:
+    except Exception:  # NumPy parses the string: whatever it refuses is refused here
         dt = None
     if dt is None or dt.kind not in "biuf" or dt.fields is not None or dt.subdtype is not None:
-        raise ProtocolError(f"an array of dtype {dtype!r} (only booleans, integers and floats)")
+        raise ProtocolError(f"an array of dtype {str(dtype)[:20]!r} (only booleans, integers and floats)")
     if (not isinstance(shape, list) or len(shape) > MAX_DIMS or order not in ("C", "F", "S")
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+            or not all(type(n) is int and 0 <= n <= MAX_SIDE for n in shape)
+            or np.prod([max(n, 1) for n in shape], dtype=object) > MAX_ELEMENTS):
         raise ProtocolError("an array with a malformed shape")
     if tag == "n" and shape:
         raise ProtocolError("a scalar with a shape")
@@ -131,16 +136,19 @@ def _decode_array(node: dict, buffers: list, tag: str) -> np.ndarray:
     count = int(np.prod(shape, dtype=object)) if shape else 1
     if count * dt.itemsize != len(data):
         raise ProtocolError(f"an array of shape {tuple(shape)} and dtype {dt} with {len(data)} bytes")
-    a = np.frombuffer(data, dtype=dt, count=count).reshape(shape, order="F" if order == "F" else "C")
-    if order == "S":  # the same values in a strided view that no reshape can flatten without a copy
-        if len(shape) == 1:
-            wide = np.empty((2 * shape[0],), dtype=dt)
-            wide[::2] = a
-            a = wide[::2]
-        else:
-            wide = np.empty(tuple(shape[:-2]) + (2 * shape[-2], 3 * shape[-1]), dtype=dt)
-            wide[..., ::2, ::3] = a
-            a = wide[..., ::2, ::3]
+    try:
+        a = np.frombuffer(data, dtype=dt, count=count).reshape(shape, order="F" if order == "F" else "C")
+        if order == "S":  # the same values in a strided view that no reshape can flatten without a copy
+            if len(shape) == 1:
+                wide = np.empty((2 * shape[0],), dtype=dt)
+                wide[::2] = a
+                a = wide[::2]
+            else:
+                wide = np.empty(tuple(shape[:-2]) + (2 * shape[-2], 3 * shape[-1]), dtype=dt)
+                wide[..., ::2, ::3] = a
+                a = wide[..., ::2, ::3]
+    except (ValueError, TypeError, MemoryError, OverflowError) as exc:
+        raise ProtocolError(f"an array NumPy cannot rebuild ({str(exc)[:80]})") from None
     if node.get("r") == 1:
         a.flags.writeable = False
     return a[()] if tag == "n" else a
@@ -159,14 +167,24 @@ def _seed_sequence(ss):
 
 def decode(node, buffers: list, make_callable=None, depth: int = 0, resolve=None):
     """The value a tree from ``encode`` stands for, checking every part of it. ``resolve(token,
-    fresh)`` maps an identity token to the object to hand out (``fresh`` the first time)."""
+    fresh)`` maps an identity token to the object to hand out (``fresh`` the first time).
+    Whatever is wrong with ``node``, the one exception raised is a ProtocolError."""
+    try:
+        return _decode(node, buffers, make_callable, depth, resolve)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # a malformed value found by Python or NumPy rather than by a check here
+        raise ProtocolError(f"a value that does not decode ({type(exc).__name__}: {str(exc)[:80]})") from None
+
+
+def _decode(node, buffers: list, make_callable=None, depth: int = 0, resolve=None):
     if depth > MAX_DEPTH:
         raise ProtocolError("a value nested too deeply")
     if isinstance(node, dict) and "I" in node:
         token = node["I"]
         if not (isinstance(token, int) and not isinstance(token, bool) and set(node) == {"I", "v"}):
             raise ProtocolError("a malformed identity token")
-        fresh = decode(node["v"], buffers, make_callable, depth + 1, resolve)
+        fresh = _decode(node["v"], buffers, make_callable, depth + 1, resolve)
         if not isinstance(fresh, (np.ndarray, list, dict)):
             raise ProtocolError("an identity token on a value that has none")
         return resolve(token, fresh) if resolve is not None else fresh
@@ -179,18 +197,18 @@ def decode(node, buffers: list, make_callable=None, depth: int = 0, resolve=None
     if len(node) == 1 and isinstance(next(iter(node.values())), list) and next(iter(node)) in "TLD":
         tag, items = next(iter(node.items()))
         if tag == "T":
-            return tuple(decode(v, buffers, make_callable, depth + 1, resolve) for v in items)
+            return tuple(_decode(v, buffers, make_callable, depth + 1, resolve) for v in items)
         if tag == "L":
-            return [decode(v, buffers, make_callable, depth + 1, resolve) for v in items]
+            return [_decode(v, buffers, make_callable, depth + 1, resolve) for v in items]
         if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in items):
             raise ProtocolError("a dict with malformed entries")
-        return {k: decode(v, buffers, make_callable, depth + 1, resolve) for k, v in items}
+        return {k: _decode(v, buffers, make_callable, depth + 1, resolve) for k, v in items}
     if "G" in node:
         if node["G"] not in BIT_GENERATORS:
             raise ProtocolError(f"a Generator on {node['G']!r}")
         try:
             bit_generator = getattr(np.random, node["G"])(_seed_sequence(node.get("ss")))
-            bit_generator.state = decode(node.get("st"), buffers, None, depth + 1)
+            bit_generator.state = _decode(node.get("st"), buffers, None, depth + 1)
         except ProtocolError:
             raise
         except Exception as exc:  # NumPy checks the state itself
@@ -252,10 +270,13 @@ def forget(fd: int) -> None:
     _PENDING.pop(fd, None)
 
 
-def _read_exact(fd: int, n: int) -> bytearray:
-    """``n`` bytes from ``fd``, reading ahead in large chunks: a small message costs one read."""
+def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytearray:
+    """``n`` bytes from ``fd``, reading ahead in large chunks: a small message costs one read.
+    With ``deadline`` (``time.monotonic()``), TimeoutError once it passes with bytes missing."""
     pending = _PENDING.setdefault(fd, bytearray())
     while len(pending) < n:
+        if deadline is not None and not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            raise TimeoutError("the other side sent no complete message in time")
         chunk = os.read(fd, max(n - len(pending), 1 << 16) if n - len(pending) < 1 << 24 else 1 << 24)
         if not chunk:
             raise EOFError("the other side closed the channel")
@@ -276,34 +297,35 @@ def write_frame(fd: int, message: dict, buffers: list = ()) -> None:
         data = data[os.write(fd, data):]
 
 
-def read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:
-    """One message: its JSON part and its buffers, refused if larger than ``max_bytes`` in all.
+def read_frame(fd: int, max_bytes: int, deadline: float | None = None) -> tuple[dict, list]:
+    """One message: its JSON part and its buffers, refused if larger than ``max_bytes`` in all;
+    with ``deadline``, a TimeoutError if it is not all there by then (see ``_read_exact``).
     After any failure the channel is unusable, and what was read ahead from it is dropped."""
     try:
-        return _read_frame(fd, max_bytes)
+        return _read_frame(fd, max_bytes, deadline)
     except BaseException:
         forget(fd)
         raise
 
 
-def _read_frame(fd: int, max_bytes: int) -> tuple[dict, list]:
-    head = _read_exact(fd, 12)
+def _read_frame(fd: int, max_bytes: int, deadline: float | None) -> tuple[dict, list]:
+    head = _read_exact(fd, 12, deadline)
     if head[:4] != MAGIC:
         raise ProtocolError("a frame that does not start with the protocol's magic bytes")
     size, count = struct.unpack("<II", head[4:])
     if size > min(MAX_JSON, max_bytes) or count > 10_000:
         raise ProtocolError(f"a frame of {size} bytes and {count} buffers is larger than allowed")
     try:
-        message = json.loads(bytes(_read_exact(fd, size)))
+        message = json.loads(bytes(_read_exact(fd, size, deadline)))
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"a frame whose JSON does not parse ({str(exc)[:80]})") from None
     if not isinstance(message, dict) or not isinstance(message.get("op"), str):
         raise ProtocolError("a frame without an operation")
     total, buffers = size, []
     for _ in range(count):
-        (n,) = struct.unpack("<Q", _read_exact(fd, 8))
+        (n,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
         total += n
         if total > max_bytes:
             raise ProtocolError(f"a message of more than {max_bytes} bytes")
-        buffers.append(_read_exact(fd, n))
+        buffers.append(_read_exact(fd, n, deadline))
     return message, buffers

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections import OrderedDict
 import signal
 import tempfile
+import time
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,7 @@ class RemoteImplementation:
         self.stand_ins: dict[str, str] = {}
         self._sent_stand_ins: dict | None = None
         self._outer: list = []
+        self._deadline: float | None = None  # while a module is imported: when it must be done
         self.returned: OrderedDict = OrderedDict()  # (worker, token) -> the object handed out
 
     def display(self, module: str | None = None) -> str:
@@ -96,31 +98,31 @@ class RemoteImplementation:
                 signal.setitimer(signal.ITIMER_REAL, paused)
 
     def _load_all(self) -> bool:
-        """One attempt: True when every module was tried, False when the worker must restart."""
-        import select
-
+        """One attempt: True when every module was tried, False when the worker must restart.
+        Each module's import, with the callbacks it makes, must end within ``import_timeout``;
+        a malformed message or a worker that ends while it imports fails that module alone."""
         self.proc = sandbox.start(self.mode, self.path, self.label, self.files, self.memory_mb)
         self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self._sent_stand_ins = None
         functions = {m: [f for k in manifest.katas() if k.module == m for f in k.functions] for m in manifest.MODULES}
         for name in manifest.MODULES:
+            self._deadline = time.monotonic() + self.import_timeout
             try:
                 self._send({"op": "load", "module": name, "functions": functions, "broken": self.broken.get(name)})
-                if not select.select([self.rfd], [], [], self.import_timeout)[0]:
-                    self.broken[name] = (f"importing {self.display(name)} did not finish within "
-                                         f"{self.import_timeout:g} s (a loop at module level?)")
-                    self.stop()
-                    return False
                 reply = self._wait({"loaded"})
-            except (WorkerDied, ProtocolError) as exc:
-                self.broken[name] = (f"importing {self.display(name)} ended the worker process "
-                                     f"(os._exit, a crash or a memory limit)" if isinstance(exc, WorkerDied) else
-                                     f"importing {self.display(name)} broke the worker's protocol ({exc})")
+            except Exception as exc:  # whatever went wrong, it went wrong importing this module
+                self.broken[name] = f"importing {self.display(name)} " + (
+                    f"did not finish within {self.import_timeout:g} s (a loop at module level?)"
+                    if isinstance(exc, TimeoutError) else
+                    "ended the worker process (os._exit, a crash or a memory limit)" if isinstance(exc, WorkerDied) else
+                    f"broke the worker's protocol ({str(exc)[:200] or type(exc).__name__})")
                 self.stop()
                 return False
             except BaseException:
                 self.stop()
                 raise  # a learner's Ctrl-C
+            finally:
+                self._deadline = None
             if reply.get("error"):
                 self.broken[name] = str(reply["error"])[:4000]
         return True
@@ -129,6 +131,12 @@ class RemoteImplementation:
         proc, self.proc = self.proc, None
         if proc is None:
             return
+        try:
+            self._stop(proc)
+        finally:
+            sandbox.release(proc)
+
+    def _stop(self, proc) -> None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -167,7 +175,7 @@ class RemoteImplementation:
 
     def _read(self) -> tuple[dict, list]:
         try:
-            return read_frame(self.rfd, MAX_MESSAGE)
+            return read_frame(self.rfd, MAX_MESSAGE, self._deadline)
         except EOFError:
             raise WorkerDied("the worker process ended") from None
         except (ValueError, OverflowError, MemoryError) as exc:
@@ -196,12 +204,17 @@ class RemoteImplementation:
             fn = getattr(oracles, name)
         else:  # not a function this kata may lean on: the code that called it gets an error
             fn = _refused(name)
-        args, kwargs = _arguments(decode(message.get("args"), buffers))
-        if ident is None and _too_large(args, kwargs):
-            fn = _refused(name, "arguments larger than any check passes")
-        outer = decode(message.get("outer"), buffers)
-        if outer is not None and self._outer:
-            update_arguments(*self._outer[-1], outer)  # what the callback reads sees the worker's changes
+        try:
+            args, kwargs = _arguments(decode(message.get("args"), buffers))
+            if ident is None and _too_large(args, kwargs):
+                fn = _refused(name, "arguments larger than any check passes")
+            outer = decode(message.get("outer"), buffers)
+            if outer is not None and self._outer:
+                update_arguments(*self._outer[-1], outer)  # what the callback reads sees the worker's changes
+        except ProtocolError:
+            raise
+        except Exception as exc:  # a malformed callback is the worker's fault: never this process's crash
+            raise ProtocolError(f"a callback that does not decode ({type(exc).__name__})") from None
         out: list = []
         try:
             value = fn(*args, **kwargs)
@@ -237,7 +250,11 @@ class RemoteImplementation:
     def call(self, module: str, function: str, args: tuple, kwargs: dict):
         """``module.function(*args, **kwargs)`` in the worker; arguments changed in place there
         are changed here too. Raises the implementation's exception, rebuilt."""
-        self._ensure()
+        try:
+            self._ensure()
+        except BaseException:  # a malformed message, a dead worker, a time limit: start afresh next time
+            self.stop()
+            raise
         if module in self.broken:
             raise ImplementationError(self.broken[module])
         callbacks: dict = {}
@@ -252,13 +269,12 @@ class RemoteImplementation:
             if reply["op"] == "missing":
                 raise ImplementationError(str(reply.get("message", ""))[:2000])
             buffers = reply.pop("_buffers")
-            try:
-                returned_args = decode(reply.get("args"), buffers)
-                value = decode(reply.get("value"), buffers, resolve=self._resolve)
-            except (ValueError, TypeError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
-                raise ProtocolError(f"a value that does not decode ({type(exc).__name__})") from None
+            returned_args = decode(reply.get("args"), buffers)
+            value = decode(reply.get("value"), buffers, resolve=self._resolve)
             update_arguments(args, kwargs, returned_args)
-            for category, text in reply.get("warnings", [])[:20]:
+            warned = reply.get("warnings")
+            for category, text in [w for w in (warned if isinstance(warned, list) else [])[:20]
+                                   if isinstance(w, list) and len(w) == 2]:
                 kind = getattr(builtins, str(category), None)
                 kind = kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning
                 warnings.warn(str(text), kind, stacklevel=2)
@@ -301,7 +317,9 @@ def _too_large(args: tuple, kwargs: dict) -> bool:
             return v.size
         if isinstance(v, (bool, np.bool_)):
             return 0
-        if isinstance(v, (int, float, np.integer, np.floating)):
+        if isinstance(v, (int, np.integer)):
+            return min(abs(int(v)), 10 ** 18)
+        if isinstance(v, (float, np.floating)):
             return int(min(abs(float(v)), 1e18)) if np.isfinite(float(v)) else MAX_ELEMENTS + 1
         if isinstance(v, (tuple, list)):
             return sum(size(x) for x in v)

@@ -231,3 +231,186 @@ def test_an_object_returned_twice_is_one_object_on_this_side(tmp_path):
         assert a is not b
     finally:
         r.close()
+
+
+# -- malformed messages: a ProtocolError and nothing else, whatever the shape of the fault ---------
+
+_ARRAY = {"a": 0, "t": "<f8", "s": [1], "o": "C"}
+
+
+@pytest.mark.parametrize("node, buffers", [
+    ({**_ARRAY, "s": [0, 1 << 62, 1 << 62]}, [b""]),  # zero bytes, but NumPy's size overflows
+    ({**_ARRAY, "s": [0, 1 << 63]}, [b""]),
+    ({**_ARRAY, "s": [1] * 33}, [b"\0" * 8]),  # more dimensions than allowed
+    ({**_ARRAY, "s": [0] * 200}, [b""]),
+    ({**_ARRAY, "s": [(1 << 32) + 1, 0]}, [b""]),  # one side too long
+    ({**_ARRAY, "s": [1.0]}, [b"\0" * 8]),
+    ({**_ARRAY, "s": [True]}, [b"\0" * 8]),
+    ({**_ARRAY, "s": "1"}, [b"\0" * 8]),
+    ({**_ARRAY, "s": [[1]]}, [b"\0" * 8]),
+    ({**_ARRAY, "o": "S", "s": [0, 1 << 40]}, [b""]),
+    ({**_ARRAY, "a": True}, [b"\0" * 8]),
+    ({**_ARRAY, "a": -1}, [b"\0" * 8]),
+    ({**_ARRAY, "a": "0"}, [b"\0" * 8]),
+    ({**_ARRAY, "o": ["C"]}, [b"\0" * 8]),
+    *[({**_ARRAY, "t": t}, [b"\0" * 8]) for t in
+      ["O", "V8", "M8", "m8", "<U1", "S8", "(2)f8", "f8,i4", "i4 ", "c16", "", "x" * 100, 8, None, ["<f8"], "?" * 7]],
+    ({"n": 0, "t": "<f8", "s": [], "o": "S"}, [b"\0" * 8]),
+    ({"I": 1, "v": 5}, []),  # an identity token on a scalar
+    ({"I": "1", "v": {"L": []}}, []),
+    ({"I": 1, "v": {"L": []}, "x": 0}, []),
+    ({"T": 5}, []), ({"L": "abc"}, []), ({"D": "abc"}, []), ({"D": [["k"]]}, []), ({"D": [[1, 2]]}, []),
+    ({"T": [1], "L": [2]}, []), ({}, []), ({"K": 1}, []), ({"F": "0"}, []),
+    ({"G": ["PCG64"]}, []), ({"G": "PCG64", "st": 5}, []),
+    ({"G": "PCG64", "st": None, "ss": ["x", [], 4, 0]}, []),  # an entropy that is not a number
+    ({"G": "PCG64", "st": None, "ss": ["1" * 500, [], 4, 0]}, []),
+    ({"G": "PCG64", "st": None, "ss": ["1", [-1], 4, 0]}, []),
+    ({"G": "MT19937", "st": {"D": [["bit_generator", "MT19937"], ["state", {"D": [["key", 5], ["pos", 0]]}]]}}, []),
+    (dict(_ARRAY), None),  # buffers that are not a list
+    (3.5j, []), (b"bytes", []), (["L"], []),
+])
+def test_every_malformed_value_is_a_protocol_error_and_nothing_else(node, buffers):
+    with pytest.raises(ProtocolError):
+        decode(node, buffers if buffers is None else [bytearray(b) for b in buffers])
+    if isinstance(node, dict) and node:  # the same fault deep inside a container, and behind a token
+        with pytest.raises(ProtocolError):
+            decode({"T": [1, {"L": [{"D": [["k", node]]}]}]}, [bytearray(b) for b in buffers or []])
+        with pytest.raises(ProtocolError):
+            decode({"I": 7, "v": {"L": [node]}}, [bytearray(b) for b in buffers or []], resolve=lambda t, v: v)
+
+
+@pytest.mark.parametrize("tag", ["T", "L", "D", "I"])
+def test_nesting_past_the_limit_is_a_protocol_error_for_every_container(tag):
+    node: object = 1
+    for _ in range(300):
+        node = {"D": [["k", node]]} if tag == "D" else {"I": 1, "v": {"L": [node]}} if tag == "I" else {tag: [node]}
+    with pytest.raises(ProtocolError):
+        decode(node, [], resolve=lambda t, v: v)
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                     lambda kids: st.lists(kids, max_size=4)
+                     | st.dictionaries(st.sampled_from(list("aIvTLDGnFKtsor") + ["st", "ss", "x"]), kids, max_size=4),
+                     max_leaves=25)
+
+
+@given(_JSON, st.lists(st.binary(max_size=16), max_size=3))
+def test_any_json_tree_decodes_or_is_a_protocol_error(node, buffers):
+    try:
+        decode(node, [bytearray(b) for b in buffers], make_callable=lambda i: len, resolve=lambda t, v: v)
+    except ProtocolError:
+        pass
+
+
+def _frame(message: dict, buffers: list = ()) -> bytes:
+    body = json.dumps(message).encode()
+    return b"NNW1" + struct.pack("<II", len(body), len(buffers)) + body + b"".join(
+        struct.pack("<Q", len(b)) + b for b in buffers)
+
+
+def _read(data: bytes, max_bytes: int = 1 << 20, close: bool = True, deadline: float | None = None):
+    """``read_frame`` of ``data`` sent on a pipe by a thread (more than the pipe holds blocks a writer)."""
+    import threading
+
+    r, w = os.pipe()
+
+    def send():
+        try:
+            os.write(w, data)
+        except OSError:  # the reader stopped early and closed its end
+            pass
+        if close:
+            os.close(w)
+    writer = threading.Thread(target=send, daemon=True)
+    writer.start()
+    try:
+        return read_frame(r, max_bytes, deadline)
+    finally:
+        forget(r)
+        os.close(r)
+        writer.join(10)
+        if not close:
+            os.close(w)
+
+
+def test_a_frame_cut_anywhere_is_an_end_of_channel_or_a_protocol_error():
+    whole = _frame({"op": "return", "value": {"a": 0, "t": "<f8", "s": [2], "o": "C"}}, [b"\0" * 16])
+    assert _read(whole)[0]["op"] == "return"
+    for cut in range(len(whole)):
+        with pytest.raises((EOFError, ProtocolError)):
+            _read(whole[:cut])
+
+
+def test_a_frame_cut_short_by_a_sender_that_stays_is_a_timeout_with_a_deadline():
+    import time
+
+    whole = _frame({"op": "loaded", "error": None})
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        _read(whole[:7], close=False, deadline=time.monotonic() + 0.3)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("data", [
+    b"NNW1" + struct.pack("<II", 5, 0) + b'"op"x',  # JSON that is not an object
+    b"NNW1" + struct.pack("<II", 9, 0) + b'{"op":1}x',  # an operation that is not a string
+    b"NNW1" + struct.pack("<II", 2, 0) + b"\xff\xfe",  # not UTF-8
+    b"NNW1" + struct.pack("<II", 12, 0) + b"[" * 12,
+    b"NNW1" + struct.pack("<II", 10_000, 0) + b"[" * 10_000,  # nested past the parser's recursion limit
+    b"NNW1" + struct.pack("<II", 11, 20_000) + b'{"op":"ok"}',  # too many buffers
+    b"NNW1" + struct.pack("<II", 11, 2) + b'{"op":"ok"}' + struct.pack("<Q", 1 << 19) + b"\0" * (1 << 19)
+    + struct.pack("<Q", 1 << 19) + b"\0" * 8,  # more bytes in all than allowed
+    b"NNW1" + struct.pack("<II", 5016, 0) + b'{"op":"ok","n":' + b"9" * 5000 + b"}",  # past int's digit limit
+])
+def test_malformed_frames_of_every_kind_are_protocol_errors(data):
+    with pytest.raises((ProtocolError, EOFError)):
+        _read(data)
+
+
+@given(st.binary(max_size=64))
+def test_random_bytes_are_never_anything_but_a_protocol_error_or_the_end(data):
+    try:
+        _read(b"NNW1" + data)
+    except (ProtocolError, EOFError):
+        pass
+
+
+# -- the trusted side: a malformed message fails what it came from, and nothing else ---------------
+
+BAD_CALLBACK = ("import json as _j, os as _o, struct as _s\n"
+                "def _bad_frame():\n"
+                "    body = _j.dumps({'op': 'callback', 'id': None, 'name': 'relu', 'outer': None, 'args': {'T': [\n"
+                "        {'T': [{'a': 0, 't': '<f8', 's': [0, 1 << 62, 1 << 62], 'o': 'C'}]}, {'D': []}]}}).encode()\n"
+                "    frame = b'NNW1' + _s.pack('<II', len(body), 1) + body + _s.pack('<Q', 0)\n"
+                "    for fd in range(3, 64):\n"
+                "        try:\n"
+                "            _o.write(fd, frame)\n"
+                "        except OSError:\n"
+                "            pass\n")
+
+
+def test_a_malformed_callback_fails_the_call_as_a_protocol_error_and_the_next_call_works(tmp_path):
+    r = _broken(tmp_path, BAD_CALLBACK + "def relu(Z):\n    _bad_frame()\n    import time\n    time.sleep(30)\n")
+    try:
+        with pytest.raises(ProtocolError):
+            r.call("activations", "relu", (np.zeros(2),), {})
+        assert np.array_equal(r.call("activations", "softmax", (np.zeros((2, 1)),), {}), [[0.5], [0.5]])
+    finally:
+        r.close()
+
+
+@pytest.mark.parametrize("fault", ["a malformed callback", "half a frame, then a loop"])
+def test_a_fault_at_import_breaks_that_module_alone(tmp_path, fault):
+    code = (BAD_CALLBACK + "_bad_frame()\n" if fault == "a malformed callback" else
+            "import os\nfor _fd in range(3, 64):\n    try:\n        os.write(_fd, b'NNW1\\x10')\n"
+            "    except OSError:\n        pass\nwhile True:\n    pass\n")
+    r = _broken(tmp_path, code)
+    r.import_timeout = 3.0
+    try:
+        assert np.allclose(r.call("losses", "cross_entropy", (np.array([[0.5], [0.5]]), np.array([[1.0], [0.0]])), {}),
+                           np.log(2))
+        message = r.module_error("activations")
+        assert message and ("protocol" in message if fault == "a malformed callback" else "did not finish" in message)
+        assert [m for m in ("losses", "layers", "network", "initialization", "gradcheck") if r.module_error(m)] == []
+    finally:
+        r.close()
