@@ -25,7 +25,6 @@ import ctypes
 import functools
 import os
 import resource
-import secrets
 import shutil
 import signal
 import subprocess
@@ -187,29 +186,31 @@ def _reach(plan: list) -> None:
             os.close(fd)
 
 
-_ROOT: list = []  # this process's directory of staged copies, made when first needed
+_ROOT: list = []  # stage_root(), once made
 _STAGED: dict = {}  # worker pid -> its staged copies, removed when it ends
 
 
+def _reachable_temp() -> str | None:
+    """A temporary directory that DROP_UID can reach (None: the default one, and a mount will do)."""
+    return next((d for d in (tempfile.gettempdir(), os.environ.get("TMPDIR"), "/tmp") if d and os.path.isdir(d)
+                 and not _mount_plan([d]) and not _closed(d)), None)
+
+
 def stage_root() -> Path:
-    """Where staged copies go: the grader's choice (NN_KATAS_WORKER_STAGE), else one made here."""
-    given = os.environ.get("NN_KATAS_WORKER_STAGE")
-    if given and os.path.isdir(given):
-        return Path(given)
+    """The grader's directory for its grading processes' staged copies (NN_KATAS_WORKER_STAGE), gone at exit."""
     if not _ROOT or not _ROOT[0].is_dir():
-        reachable = [d for d in (tempfile.gettempdir(), os.environ.get("TMPDIR"), "/tmp") if d and os.path.isdir(d)
-                     and not _mount_plan([d]) and not _closed(d)]
-        _ROOT[:] = [Path(tempfile.mkdtemp(prefix="nn-worker-", dir=(reachable or [None])[0]))]
-        os.chmod(_ROOT[0], 0o711)  # DROP_UID may pass through, not list: each copy has an unguessable name
+        _ROOT[:] = [Path(tempfile.mkdtemp(prefix="nn-worker-", dir=_reachable_temp()))]
+        os.chmod(_ROOT[0], 0o711)  # DROP_UID may pass through, not list
         atexit.register(shutil.rmtree, _ROOT[0], True)
     return _ROOT[0]
 
 
 def _stage(files: Path, impl_dir: Path) -> Path:
-    """Root's copies of the worker's files (``w``) and the implementation's (``sub``), for DROP_UID to read."""
-    dest = stage_root() / secrets.token_hex(16)
+    """Root's copies of the worker's files (``w``) and the implementation's (``sub``) for DROP_UID to read."""
+    given = os.environ.get("NN_KATAS_WORKER_STAGE")
+    dest = Path(tempfile.mkdtemp(prefix="nn-worker-", dir=given if given and os.path.isdir(given) else _reachable_temp()))
     for src, name in ((files, "w"), (impl_dir, "sub")):
-        (dest / name).mkdir(parents=True)
+        (dest / name).mkdir()
         for p in [p for p in Path(src).iterdir() if p.is_file() and not p.is_symlink()]:
             os.chmod(shutil.copyfile(p, dest / name / p.name), 0o644)
         os.chmod(dest / name, 0o755)
