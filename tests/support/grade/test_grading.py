@@ -315,12 +315,16 @@ def test_docker_context_and_gradescope_script(tmp_path):
     assert proc.returncode == 0, proc.stderr
     dockerfile = (tmp_path / "ctx" / "Dockerfile").read_text()
     assert "bubblewrap" in dockerfile and '"--sandbox", "auto"' in dockerfile and "-c /grader/constraints.txt" in dockerfile
+    # The workers run as uid 65534 (tests/support/grade/test_privileges.py): the grader's tree is closed to it.
+    assert "chmod -R go-rwx /grader" in dockerfile
     pins = (tmp_path / "ctx" / "constraints.txt").read_text().split()
     assert any(p.startswith("numpy==") for p in pins) and all("==" in p for p in pins)
     assert (tmp_path / "ctx" / "tests" / "katas" / "test_relu.py").exists() and not (tmp_path / "ctx" / "solutions").exists()
     with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
         script = zf.read("run_autograder").decode()
-        assert "constraints.txt" in zf.read("setup.sh").decode() and "constraints.txt" in zf.namelist()
+        setup = zf.read("setup.sh").decode()
+        assert "constraints.txt" in setup and "constraints.txt" in zf.namelist()
+        assert 'chmod -R go-rwx "$root/source"' in setup
     assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
     assert "could not grade this submission" in script and "--sandbox auto" in script
     again = subprocess.run([str(NN_KATA), "autograder", "--docker", str(tmp_path / "ctx")], capture_output=True, text=True)
