@@ -165,6 +165,42 @@ def _processes_under(path: str) -> list[int]:
     return found
 
 
+def _alive(pid: int) -> bool:
+    """Running or asleep: not gone and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` in the process tree, now."""
+    children: dict[int, list[int]] = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(p))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _looping_worker(pid: int) -> bool:
+    """A worker that has spent a second of CPU time: inside the submission's loop."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return b"worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes() and int(fields[11]) + int(fields[12]) >= \
+            os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 def test_a_grader_killed_mid_grading_leaves_no_process_behind(tmp_path):
     """Killing `nn-kata grade` takes its fork server, grading process and worker with it."""
     sub = _build(tmp_path, "loops", "def relu(Z):\n    while True:\n        pass\n")
@@ -173,15 +209,24 @@ def test_a_grader_killed_mid_grading_leaves_no_process_behind(tmp_path):
     env = dict(os.environ, TMPDIR=str(work))
     proc = subprocess.Popen([str(Path(sys.executable).with_name("nn-kata")), "grade", str(sub), "--timeout", "600",
                              "--kata-timeout", "600"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not any("worker.py" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
-                                                  for p in _processes_under(str(work)) if Path(f"/proc/{p}").exists()):
+    seen: set[int] = set()
+    deadline = time.monotonic() + 300  # only a grader that never starts a worker waits this long
+    while time.monotonic() < deadline and proc.poll() is None:
+        seen |= _descendants(proc.pid)
+        if any(_looping_worker(p) for p in seen):  # relu was called: every process of the grading is up
+            break
         time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the grader started no worker for a submission whose relu loops")
+    seen |= _descendants(proc.pid)
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 60
-    while _processes_under(str(work)) and time.monotonic() < deadline:
+    while any(map(_alive, seen)) and time.monotonic() < deadline:
         time.sleep(0.2)
+    left = sorted(p for p in seen if _alive(p))
+    assert not left, [Path(f"/proc/{p}/cmdline").read_bytes() for p in left if _alive(p)]
     assert not _processes_under(str(work))
 
 
