@@ -165,39 +165,26 @@ def _processes_under(path: str) -> list[int]:
     return found
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state first), or [] once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
 def _alive(pid: int) -> bool:
     """Running or asleep: not gone and not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` in the process tree, now."""
-    children: dict[int, list[int]] = {}
-    for p in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            parent = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(p))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
+    return _stat(pid)[:1] not in ([], ["Z"])
 
 
 def _looping_worker(pid: int) -> bool:
-    """A worker that has spent a second of CPU time: inside the submission's loop."""
+    """A worker that has spent a second of CPU time (user + system): inside the submission's loop."""
+    fields = _stat(pid)
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return b"worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes() and int(fields[11]) + int(fields[12]) >= \
-            os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
+        return len(fields) > 12 and b"worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes() \
+            and int(fields[11]) + int(fields[12]) >= os.sysconf("SC_CLK_TCK")
+    except OSError:
         return False
 
 
@@ -212,14 +199,14 @@ def test_a_grader_killed_mid_grading_leaves_no_process_behind(tmp_path):
     seen: set[int] = set()
     deadline = time.monotonic() + 300  # only a grader that never starts a worker waits this long
     while time.monotonic() < deadline and proc.poll() is None:
-        seen |= _descendants(proc.pid)
+        seen |= sandbox._descendants(proc.pid)
         if any(_looping_worker(p) for p in seen):  # relu was called: every process of the grading is up
             break
         time.sleep(0.2)
     else:
         proc.kill()
         pytest.fail("the grader started no worker for a submission whose relu loops")
-    seen |= _descendants(proc.pid)
+    seen |= sandbox._descendants(proc.pid)
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 60
