@@ -50,6 +50,28 @@ def numerical_gradient(f, x, h: float = DEFAULT_H, indices=None) -> np.ndarray:
     return grad
 
 
+def numerical_gradient_many(f_many, x, h: float = DEFAULT_H, indices=None, chunk: int = 128) -> np.ndarray:
+    """``numerical_gradient`` for a function that takes a stack of points, ``(k, *x.shape)``,
+    and returns their ``k`` values: the same central differences, in a few vectorised calls
+    instead of two calls an entry (the gradient checks of the suite spend most of their
+    time in those calls)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.full(x.shape, np.nan)
+    flat_g = grad.reshape(-1)
+    positions = np.arange(x.size) if indices is None else np.asarray(indices, dtype=np.intp)
+    for start in range(0, len(positions), chunk):
+        part = positions[start:start + chunk]
+        k = len(part)
+        stack = np.broadcast_to(x, (2 * k,) + x.shape).copy()
+        flat = stack.reshape(2 * k, -1)
+        rows = np.arange(k)
+        flat[rows, part] = x.reshape(-1)[part] + h
+        flat[k + rows, part] = x.reshape(-1)[part] - h
+        values = np.asarray(f_many(stack), dtype=np.float64).reshape(2 * k)
+        flat_g[part] = (values[:k] - values[k:]) / (2.0 * h)
+    return grad
+
+
 @dataclass
 class GradCheck:
     name: str
@@ -88,10 +110,12 @@ def check_gradient(
     atol: float = DEFAULT_ATOL,
     sample: int | None = None,
     rng: np.random.Generator | None = None,
+    many: bool = False,
 ) -> GradCheck:
     """Compare ``analytic`` with central differences of ``f`` at ``x``.
 
-    With ``sample``, only that many entries (chosen with ``rng``) are differenced.
+    With ``sample``, only that many entries (chosen with ``rng``) are differenced. With
+    ``many``, ``f`` takes a stack of points and returns their values (``numerical_gradient_many``).
     The analytic gradient must already have the shape of ``x``; shape mistakes are
     for the caller to report, since they deserve their own message.
     """
@@ -105,7 +129,7 @@ def check_gradient(
         indices = np.sort(rng.choice(total, size=sample, replace=False))
     else:
         indices = np.arange(total)
-    numeric = numerical_gradient(f, x, h=h, indices=indices).reshape(-1)[indices]
+    numeric = (numerical_gradient_many if many else numerical_gradient)(f, x, h=h, indices=indices).reshape(-1)[indices]
     mine = analytic.reshape(-1)[indices]
     error = relative_error(numeric, mine) if np.all(np.isfinite(mine)) else float("inf")
     diff = np.abs(numeric - mine)

@@ -112,6 +112,15 @@ def mean_loss(params, X, Y):
     return cross_entropy_from_logits(cache["Z2"], Y)
 
 
+def mean_losses(params, X, Y):
+    """``mean_loss`` where any parameter may carry a leading axis of k trial values: the k
+    losses at once, for the suite's finite differences (``gradient_check.numerical_gradient_many``)."""
+    W1, b1, W2, b2 = (np.asarray(params[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2"))
+    Z1 = np.matmul(W1, np.asarray(X, dtype=np.float64)) + b1  # (k, n_hidden, m)
+    Z2 = np.matmul(W2, relu(Z1)) + b2                          # (k, n_out, m)
+    return -np.sum(Y * special.log_softmax(Z2, axis=-2), axis=(-2, -1)) / Z2.shape[-1]
+
+
 def backward(params, cache, X, Y):
     """The chain rule applied one example at a time, then averaged."""
     m = X.shape[1]

@@ -60,18 +60,19 @@ def signature_failure(name: str) -> KataFailure:
 MAY_CHANGE = {"update": "params", "numerical_gradient": "x"}
 
 
-def _parameters(name: str) -> list[str]:
+@functools.lru_cache(maxsize=None)  # the shipped stubs do not change while the suite runs
+def _parameters(name: str) -> tuple[str, ...]:
     """The stub's parameter names, in order."""
     from ..stubs import pristine_files
 
     try:
         tree = ast.parse(pristine_files()[f"{manifest.kata_of_function(name).module}.py"])
     except (KeyError, SyntaxError, OSError):
-        return []
+        return ()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:
-            return [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
-    return []
+            return tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
+    return ()
 
 
 def _snapshot(value):

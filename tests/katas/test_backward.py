@@ -57,11 +57,10 @@ def _check_param(impl, problem, key, sample=None):
     expected = oracles.backward(params, cache, X, Y)[gkey]
     g = assert_shape(grads[gkey], params[key].shape, text, what=gkey, expected=expected)
 
-    def loss_at(value):
-        trial = dict(params, **{key: value})
-        return oracles.mean_loss(trial, X, Y)
+    def losses_at(values):  # a stack of trial values of params[key]: their mean losses
+        return oracles.mean_losses(dict(params, **{key: values}), X, Y)
 
-    result = check_gradient(loss_at, params[key], g, name=gkey, sample=sample)
+    result = check_gradient(losses_at, params[key], g, name=gkey, sample=sample, many=True)
     if not result.ok:
         alternatives = []
         if key in ("W1", "b1"):

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from nn.suite.gradient_check import check_gradient, numerical_gradient, relative_error
+from nn.suite import oracles
+from nn.suite import strategies as S
+from nn.suite.gradient_check import check_gradient, numerical_gradient, numerical_gradient_many, relative_error
 
 
 def test_relative_error_closed_forms():
@@ -49,3 +51,24 @@ def test_tiny_gradients_are_judged_by_absolute_difference():
     f = lambda v: float(np.sum(v * 1e-3))  # noqa: E731  (gradient 1e-3, rounding noise ~1e-11)
     assert check_gradient(f, x, np.array([[1e-3 + 1e-9]])).ok
     assert not check_gradient(f, x, np.array([[2e-3]])).ok
+
+
+@pytest.mark.parametrize("indices", [None, [0, 3, 5]])
+def test_the_stacked_differences_are_the_one_at_a_time_differences(indices):
+    """numerical_gradient_many, fed a function of a stack of points, gives numerical_gradient's
+    numbers (chunks smaller than the entries included) and leaves x alone."""
+    x = np.random.default_rng(3).normal(size=(2, 3))
+    before = x.copy()
+    one = numerical_gradient(lambda v: float(np.sum(np.sin(v) * v)), x, indices=indices)
+    many = numerical_gradient_many(lambda s: np.sum(np.sin(s) * s, axis=(1, 2)), x, indices=indices, chunk=2)
+    np.testing.assert_allclose(many, one, rtol=1e-9, equal_nan=True)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
+def test_mean_losses_of_a_stack_are_mean_loss_of_each(key):
+    params, X, _, Y = S.network_problem(np.random.default_rng(4), 5, 4, 3, 6)
+    trials = np.stack([params[key] + 0.1 * i for i in range(3)])
+    losses = oracles.mean_losses(dict(params, **{key: trials}), X, Y)
+    expected = [oracles.mean_loss(dict(params, **{key: t}), X, Y) for t in trials]
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
