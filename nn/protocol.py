@@ -106,6 +106,8 @@ def _encode(value, buffers: list, callables: dict | None, depth: int, identify):
             node["ss"] = [str(seq.entropy), [int(k) for k in seq.spawn_key], int(seq.pool_size),
                           int(seq.n_children_spawned)]
         return node
+    if value is KEEP:  # an argument sent back unchanged: the receiver keeps its own
+        return {"K": 0}
     if callable(value) and callables is not None:
         callables[len(callables)] = value
         return {"F": len(callables) - 1}
@@ -238,6 +240,8 @@ def update_in_place(original, new):
         for key, value in new.items():
             original[key] = update_in_place(original[key], value) if key in original else value
         return original
+    if isinstance(original, tuple) and isinstance(new, tuple):  # a new tuple, holding the originals it can
+        return tuple(update_in_place(o, n) for o, n in zip(original, new)) + new[len(original):]
     if isinstance(original, list) and isinstance(new, list):
         kept = [update_in_place(o, n) for o, n in zip(original, new)]
         original[:] = kept + new[len(kept):]
@@ -247,6 +251,57 @@ def update_in_place(original, new):
             original.bit_generator.state = new.bit_generator.state
             return original
     return new
+
+
+# -- sending back only what changed ------------------------------------------------------------
+# Arguments travel back after every call, so that a change made in place on one side is made on
+# the other. Most arguments do not change (a data set, a callback's inputs): ``remember`` takes
+# a copy of each array as it arrives and ``changed`` puts KEEP in place of every array that is
+# still the same object, at the same place, with the same bytes, so only changes cross.
+
+
+class _Copy:
+    __slots__ = ("obj", "copy")
+
+    def __init__(self, obj: np.ndarray):
+        self.obj, self.copy = obj, obj.copy(order="K")
+
+
+def remember(value):
+    """What ``changed`` compares with: ``value``'s containers, with a copy of each array."""
+    if isinstance(value, np.ndarray):
+        return _Copy(value)
+    if isinstance(value, (tuple, list)):
+        return [remember(v) for v in value]
+    if isinstance(value, dict):
+        return {k: remember(v) for k, v in value.items()}
+    return None
+
+
+def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype or a.itemsize not in (1, 2, 4, 8):
+        return False
+    as_int = np.dtype(f"i{a.itemsize}")  # bit for bit: NaN equals NaN, -0.0 differs from 0.0
+    return bool(np.array_equal(a.view(as_int), b.view(as_int)))
+
+
+def changed(value, memory):
+    """``(to_send, memory now)``: ``value`` with KEEP for each array unchanged since ``memory``
+    (``remember``) was taken, and the memory of what the receiver holds once it is sent."""
+    if isinstance(value, np.ndarray):
+        if isinstance(memory, _Copy) and memory.obj is value and _same_bytes(value, memory.copy):
+            return KEEP, memory
+        return value, _Copy(value)
+    if isinstance(value, (tuple, list)):
+        old = memory if isinstance(memory, list) else []
+        pairs = [changed(v, old[i] if i < len(old) else None) for i, v in enumerate(value)]
+        sent = [p[0] for p in pairs]
+        return (tuple(sent) if isinstance(value, tuple) else sent), [p[1] for p in pairs]
+    if isinstance(value, dict):
+        old = memory if isinstance(memory, dict) else {}
+        pairs = {k: changed(v, old.get(k)) for k, v in value.items()}
+        return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+    return value, None
 
 
 def update_arguments(args: tuple, kwargs: dict, new) -> None:

@@ -32,10 +32,12 @@ import numpy as np  # noqa: E402
 
 try:
     from . import impl as _impl
-    from .protocol import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame
+    from .protocol import (ProtocolError, Unsendable, changed, decode, encode, read_frame, remember,
+                           update_arguments, write_frame)
 except ImportError:  # run as a script inside the sandbox, beside copies of impl.py and protocol.py
     import impl as _impl  # type: ignore[no-redef]
-    from protocol import ProtocolError, Unsendable, decode, encode, read_frame, update_arguments, write_frame  # type: ignore[no-redef]
+    from protocol import (ProtocolError, Unsendable, changed, decode, encode, read_frame,  # type: ignore[no-redef]
+                          remember, update_arguments, write_frame)
 
 
 # -- the worker's side ----------------------------------------------------------------------
@@ -68,7 +70,8 @@ class Worker:
         self.functions: dict[str, list] = {}
         self.implementation = _impl.Implementation(directory, stand_ins=self._stand_in_module, label=label)
         self.patches: list = []
-        self.outer: list = []  # the arguments of the calls in progress, innermost last
+        # The calls in progress, innermost last: [args, kwargs, what the trusted side holds of them].
+        self.outer: list = []
         self.kept: OrderedDict = OrderedDict()  # id -> (token, object) of objects returned lately
         self.tokens = 0
 
@@ -100,7 +103,7 @@ class Worker:
             buffers: list = []
             request = {"op": "callback", "id": ident, "name": name,
                        "args": encode((args, kwargs), buffers),
-                       "outer": encode(self.outer[-1], buffers) if self.outer else None}
+                       "outer": encode(self._outer_changes(), buffers) if self.outer else None}
             write_frame(self.wfd, request, buffers)
             reply = self.wait({"return", "raise"})
             update_arguments(args, kwargs, reply["args"])
@@ -111,6 +114,13 @@ class Worker:
             return reply["value"]
         call_back.__name__ = name or "f"
         return call_back
+
+    def _outer_changes(self):
+        """The arguments of the call in progress, as far as they changed since the trusted
+        side last saw them: what a callback answered there may read."""
+        entry = self.outer[-1]
+        sent, entry[2] = changed((entry[0], entry[1]), entry[2])
+        return sent
 
     def _stand_in_module(self, module: str):
         stand_in = type(sys)(module)
@@ -190,7 +200,7 @@ class Worker:
         args, kwargs = decode(message["args"], buffers, lambda i: self._callback(i))
         rng_before = np.random.get_state()
         caught: list = []
-        self.outer.append((args, kwargs))
+        self.outer.append([args, kwargs, remember((args, kwargs))])
         try:
             with warnings.catch_warnings(record=True) as caught, np.errstate(**message.get("errstate", {})):
                 warnings.simplefilter("always")
@@ -201,12 +211,12 @@ class Worker:
             if isinstance(exc, TypeError) and not _impl.binds(fn, args, kwargs):
                 reply["signature"] = True
         finally:
-            self.outer.pop()
+            entry = self.outer.pop()
         reply["warnings"] = [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]
         reply["global_rng"] = not _same_state(rng_before, np.random.get_state())
         if reply["op"] == "return":
             reply["is_argument"] = _argument_returned(values["value"], args)
-        values["args"] = (args, kwargs)
+        values["args"] = changed((args, kwargs), entry[2])[0]  # only what changed goes back
         self.send(reply, values)
 
 

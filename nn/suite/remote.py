@@ -22,8 +22,8 @@ import numpy as np
 
 from .. import manifest
 from ..impl import ImplementationError, shown
-from ..protocol import (ProtocolError, Unsendable, decode, encode, forget, read_frame, update_arguments,
-                        update_in_place, write_frame)
+from ..protocol import (ProtocolError, Unsendable, changed, decode, encode, forget, read_frame, remember,
+                        update_arguments, update_in_place, write_frame)
 from . import oracles, sandbox
 
 MAX_MESSAGE = 64 * 1024 * 1024  # far above any check's data; bounds what a worker can make this process hold
@@ -216,17 +216,19 @@ class RemoteImplementation:
         except Exception as exc:  # a malformed callback is the worker's fault: never this process's crash
             raise ProtocolError(f"a callback that does not decode ({type(exc).__name__})") from None
         out: list = []
+        memory = remember((args, kwargs))
         try:
             value = fn(*args, **kwargs)
-            reply, values = {"op": "return"}, {"value": value, "args": (args, kwargs)}
+            reply, values = {"op": "return"}, {"value": value}
         except Exception as exc:  # the callback's error goes back to the code that called it
-            reply, values = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000]}, {"args": (args, kwargs)}
+            reply, values = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000]}, {}
+        values["args"] = changed((args, kwargs), memory)[0]  # only what the callback changed goes back
         try:
             reply.update({k: encode(v, out) for k, v in values.items()})
         except Unsendable as exc:
             out = []
             reply = {"op": "raise", "type": "TypeError", "message": f"the grader's answer cannot be sent: {exc}",
-                     "args": encode((args, kwargs), out)}
+                     "args": encode(values["args"], out)}
         self._send(reply, out)
 
     def _resolve(self, token: int, fresh):

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nn.impl import PROJECT_ROOT
-from nn.protocol import (KEEP, ProtocolError, Unsendable, decode, encode, forget, read_frame, update_in_place,
-                         write_frame)
+from nn.protocol import (KEEP, ProtocolError, Unsendable, changed, decode, encode, forget, read_frame, remember,
+                         update_arguments, update_in_place, write_frame)
 from nn.suite.remote import RemoteError, RemoteImplementation, WorkerDied
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
@@ -149,6 +149,49 @@ def test_update_in_place_keeps_identity():
     assert d["W"] is a and np.all(a == 1) and "gone" not in d and d["new"] == 2
     assert np.all(lst[0] == 1) and lst[1] == 5
     assert rng.normal() == np.random.default_rng(1).normal()
+
+
+def test_only_changed_arrays_are_sent_back():
+    """An array still the same object, at the same place, with the same bits, goes back as KEEP;
+    a change of one bit (-0.0 for 0.0), a new object or a new place goes back in full."""
+    a, b, c, z = np.arange(3.0), np.ones((2, 2)), np.zeros(2), np.zeros(1)
+    args = ({"W": a, "pair": (b, 1)}, [c, z])
+    memory = remember((args, {}))
+    sent, memory = changed((args, {}), memory)
+    assert sent[0][0]["W"] is KEEP and sent[0][0]["pair"] == (KEEP, 1) and sent[0][1] == [KEEP, KEEP]
+    z[0] = -0.0
+    args[1].reverse()
+    args[0]["W"] = a.copy()
+    sent, memory = changed((args, {}), memory)
+    assert sent[0][1][0] is z and sent[0][1][1] is c  # moved: sent, even though unchanged
+    assert sent[0][0]["W"] is args[0]["W"] and sent[0][0]["pair"][0] is KEEP
+    assert changed((args, {}), memory)[0][0][1] == [KEEP, KEEP]  # the memory follows what was sent
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["write", "replace", "none"])), max_size=8))
+def test_what_is_sent_back_makes_the_originals_equal_to_the_changed_arguments(edits):
+    """However the arguments were changed, the sender's changes applied to the receiver's copy
+    leave it equal to the sender's arguments, bit for bit."""
+    def build():
+        return ({"W": np.arange(4.0).reshape(2, 2), "t": (np.ones(2), np.zeros(3))}, [np.full(2, 7.0), np.eye(2)])
+    theirs, ours = build(), build()  # the receiver's originals, and the sender's copy of them
+    memory = remember((ours, {}))
+    slots = [(ours[0], "W"), (ours[1], 0), (ours[1], 1)]
+    for i, how in edits:
+        container, key = slots[i % len(slots)]
+        if how == "write":
+            container[key][...] = container[key] + i
+        elif how == "replace":
+            container[key] = np.full(container[key].shape, float(i))
+    if edits and edits[0][0] == 5:
+        ours[0]["t"] = (ours[0]["t"][1], ours[0]["t"][0])
+    sent, _ = changed((ours, {}), memory)
+    buffers: list = []
+    node = json.loads(json.dumps(encode(sent, buffers)))
+    update_arguments(theirs, {}, decode(node, [bytearray(x) for x in buffers]))
+    for mine, other in [(theirs[0]["W"], ours[0]["W"]), (theirs[1][0], ours[1][0]), (theirs[1][1], ours[1][1]),
+                        (theirs[0]["t"][0], ours[0]["t"][0]), (theirs[0]["t"][1], ours[0]["t"][1])]:
+        assert mine.shape == other.shape and mine.tobytes() == other.tobytes()
 
 
 # -- the trusted side against a real worker ---------------------------------------------------
