@@ -12,9 +12,9 @@ string keys and NumPy Generators (as their bit generator's state). A callable ar
 a function of another kata that the trusted side stands in for, becomes a callback that the
 trusted side answers: its code never enters this process.
 
-Run as a script, this file needs only the standard library, NumPy, and ``impl.py`` and
-``protocol.py`` beside it: in the sandbox those three files sit alone in a directory, and
-the rest of ``nn`` is out of sight.
+Run as a script, this file needs only the standard library, NumPy, and ``impl.py``,
+``protocol.py`` and ``changes.py`` beside it: in the sandbox those four files sit alone in a
+directory, and the rest of ``nn`` is out of sight.
 """
 from __future__ import annotations
 
@@ -32,12 +32,12 @@ import numpy as np  # noqa: E402
 
 try:
     from . import impl as _impl
-    from .protocol import (ProtocolError, Unsendable, changed, decode, encode, read_frame, remember,
-                           update_arguments, write_frame)
-except ImportError:  # run as a script inside the sandbox, beside copies of impl.py and protocol.py
+    from .changes import changed, remember, update_arguments
+    from .protocol import ProtocolError, Unsendable, decode, encode, read_frame, write_frame
+except ImportError:  # run as a script inside the sandbox, beside copies of impl.py, protocol.py and changes.py
     import impl as _impl  # type: ignore[no-redef]
-    from protocol import (ProtocolError, Unsendable, changed, decode, encode, read_frame,  # type: ignore[no-redef]
-                          remember, update_arguments, write_frame)
+    from changes import changed, remember, update_arguments  # type: ignore[no-redef]
+    from protocol import ProtocolError, Unsendable, decode, encode, read_frame, write_frame  # type: ignore[no-redef]
 
 
 # -- the worker's side ----------------------------------------------------------------------

@@ -22,8 +22,8 @@ import numpy as np
 
 from .. import manifest
 from ..impl import ImplementationError, shown
-from ..protocol import (ProtocolError, Unsendable, changed, decode, encode, forget, read_frame, remember,
-                        update_arguments, update_in_place, write_frame)
+from ..changes import changed, remember, update_arguments, update_in_place
+from ..protocol import ProtocolError, Unsendable, decode, encode, forget, read_frame, write_frame
 from . import oracles, sandbox
 
 MAX_MESSAGE = 64 * 1024 * 1024  # far above any check's data; bounds what a worker can make this process hold

@@ -2,9 +2,9 @@
 bubblewrap sandbox.
 
 ``process``: a separate interpreter, started with ``-I -S`` from a private directory that
-holds only ``worker.py``, ``protocol.py`` and ``impl.py``, with NumPy's site directory added by hand, so
-neither the project nor an editable install of ``nn`` is on its path. Limits on memory,
-file size, core dumps, CPU time and processes. ``bwrap``: the same, inside bubblewrap: no
+holds only ``worker.py``, ``protocol.py``, ``changes.py`` and ``impl.py``, with NumPy's site
+directory added by hand, so neither the project nor an editable install of ``nn`` is on its
+path. Limits on memory, file size, core dumps, CPU time and processes. ``bwrap``: the same, inside bubblewrap: no
 network, its own PID namespace (nothing outlives it), ``--die-with-parent``, uid and gid 65534
 with no capabilities, a read-only view of the Python installation and ``/usr``, the module
 files read-only at ``/sub``, an empty ``/tmp`` of 256 MB, no new user namespaces inside, and
@@ -59,9 +59,9 @@ def site_dirs() -> list[str]:
 
 
 def worker_files(dest: Path) -> Path:
-    """A directory holding only copies of worker.py, protocol.py and impl.py: the worker's sys.path[0]."""
+    """A directory holding only copies of worker.py, protocol.py, changes.py and impl.py: the worker's sys.path[0]."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("worker.py", "protocol.py", "impl.py"):
+    for name in ("worker.py", "protocol.py", "changes.py", "impl.py"):
         shutil.copyfile(NN_DIR / name, dest / name)
     return dest
 

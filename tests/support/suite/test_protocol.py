@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nn.impl import PROJECT_ROOT
-from nn.protocol import (KEEP, ProtocolError, Unsendable, changed, decode, encode, forget, read_frame, remember,
-                         update_arguments, update_in_place, write_frame)
+from nn.changes import changed, remember, update_arguments, update_in_place
+from nn.protocol import KEEP, ProtocolError, Unsendable, decode, encode, forget, read_frame, write_frame
 from nn.suite.remote import RemoteError, RemoteImplementation, WorkerDied
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
