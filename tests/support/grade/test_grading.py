@@ -198,31 +198,34 @@ def test_points_override(tmp_path):
         reports.load_points(toml)
 
 
+COPIES = 5  # graded two at a time, in both slots and in turn: each report must be the same
+
+
 def test_grade_all_gradebook_skips_unchanged_and_is_repeatable(tmp_path):
     klass = tmp_path / "class"
     klass.mkdir()
     shutil.copytree(SOLUTIONS, klass / "ada", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(PROJECT_ROOT / "katas", klass / "bob", ignore=shutil.ignore_patterns("__pycache__"))
     build(klass, "keyboard-interrupt-from-function")
-    for i in range(17):  # 20 gradings of one submission, to show that every report is the same
+    for i in range(COPIES):  # one submission graded COPIES times, two at a time: every report is the same
         build(klass, "syntax-error").rename(klass / f"same-{i:02d}")
     out = tmp_path / "grades"
     args = ["grade-all", str(klass), "--jobs", "2", "--out", str(out), "--csv", str(tmp_path / "grades.csv"),
             "--kata-timeout", "600", "--timeout", "120"]
     proc = subprocess.run([str(NN_KATA), *args], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
-    assert "20 to grade" in proc.stdout
+    assert f"{COPIES + 3} to grade" in proc.stdout
     import csv
 
     rows = list(csv.reader((tmp_path / "grades.csv").read_text().splitlines()))
     assert rows[0] == ["student", *manifest.names(), "total", "max", "notes"]
     by = {r[0]: r for r in rows[1:]}
     assert by["ada"][-3] == "100" and by["bob"][-3] == "0" and by["keyboard-interrupt-from-function"][-3] == "85"
-    reports = [json.loads((out / f"same-{i:02d}.json").read_text()) for i in range(17)]
+    reports = [json.loads((out / f"same-{i:02d}.json").read_text()) for i in range(COPIES)]
     stable = [{k: v for k, v in r.items() if k not in ("seconds", "student")} for r in reports]
     assert all(s == stable[0] for s in stable) and stable[0]["score"] == 85
     again = subprocess.run([str(NN_KATA), *args], capture_output=True, text=True, timeout=300)
-    assert "0 to grade, 20 unchanged" in again.stdout
+    assert f"0 to grade, {COPIES + 3} unchanged" in again.stdout
 
 
 # -- export and autograder -------------------------------------------------------------------------------
