@@ -264,8 +264,9 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
     """Return the id of the misconception that ``actual`` matches, or None.
 
     ``alternatives`` maps misconception ids to the answer that mistake would give (a dict,
-    or a list of pairs when one mistake has several forms); tests compute them with the
-    oracles (softmax along the wrong axis, say). They are the most specific evidence, so
+    or a list of pairs when one mistake has several forms, or a function that returns one,
+    called only here, when an answer is wrong); tests compute them with the oracles (softmax
+    along the wrong axis, say). They are the most specific evidence, so
     they are tried first; then relations between the shapes, then between the values.
     ``wrong_m`` lists the sizes a learner may take for the batch size m by mistake.
     ``bias=False`` says the value is not a bias or a bias gradient: a (n,) or (1, n) shape
@@ -282,6 +283,8 @@ def diagnose(actual, expected, *, m=None, k=None, mask=None, alternatives=None, 
     except (TypeError, ValueError):
         return None
     e = np.asarray(expected, dtype=np.float64)
+    if callable(alternatives):
+        alternatives = alternatives()
     pairs = alternatives.items() if isinstance(alternatives, dict) else (alternatives or ())
     for mid, alt in pairs:
         if alt is None:
