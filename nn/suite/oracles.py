@@ -54,9 +54,9 @@ def cross_entropy(A, Y):
     A = np.asarray(A, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     terms = Y != 0.0  # only these logarithms are taken: a 0 * log(0) never appears
-    if not np.all(A[terms] > 0.0):
-        raise ValueError("math domain error")  # log of a probability that is not positive, as math.log says
-    return float(-math.fsum(Y[terms] * np.log(A[terms])) / A.shape[1])
+    if np.any(A[terms] <= 0.0):  # as math.log says of 0 or less (of NaN it says NaN, and so does this)
+        raise ValueError("math domain error")
+    return np.float64(-math.fsum(Y[terms] * np.log(A[terms])) / A.shape[1])  # a NumPy scalar, as it always was
 
 
 def cross_entropy_from_logits(Z, Y):
