@@ -55,15 +55,15 @@ def changed(value, memory):
                     *(a.view(f"i{a.itemsize}") for a in (value, memory[1]))):
             return KEEP, memory
         return value, (value, value.copy(order="K"))
-    if isinstance(value, (tuple, list, dict)):
-        keys = value.keys() if isinstance(value, dict) else range(len(value))
-        old = memory if isinstance(memory, (list, dict)) else {}
-        pairs = {k: changed(value[k], old.get(k) if isinstance(old, dict) else old[k] if k < len(old) else None)
-                 for k in keys}
-        sent, kept = {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
-        if isinstance(value, dict):
-            return sent, kept
-        return (tuple if isinstance(value, tuple) else list)(sent.values()), list(kept.values())
+    if isinstance(value, dict):  # its memory is a dict's, or nothing (a list made a dict: all sent)
+        old = memory if isinstance(memory, dict) else {}
+        pairs = {k: changed(v, old.get(k)) for k, v in value.items()}
+        return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+    if isinstance(value, (tuple, list)):
+        old = memory if isinstance(memory, list) else []
+        pairs = [changed(v, old[i] if i < len(old) else None) for i, v in enumerate(value)]
+        sent = [p[0] for p in pairs]
+        return (tuple(sent) if isinstance(value, tuple) else sent), [p[1] for p in pairs]
     return value, None
 
 

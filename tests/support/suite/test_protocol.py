@@ -166,6 +166,9 @@ def test_only_changed_arrays_are_sent_back():
     assert sent[0][1][0] is z and sent[0][1][1] is c  # moved: sent, even though unchanged
     assert sent[0][0]["W"] is args[0]["W"] and sent[0][0]["pair"][0] is KEEP
     assert changed((args, {}), memory)[0][0][1] == [KEEP, KEEP]  # the memory follows what was sent
+    args[1][0], args[0]["pair"] = {"was": "a list"}, {"now": b}  # a container of another kind: sent whole
+    sent, memory = changed((args, {}), memory)
+    assert sent[0][1][0] == {"was": "a list"} and sent[0][0]["pair"]["now"] is b
 
 
 @given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["write", "replace", "none"])), max_size=8))
