@@ -129,7 +129,7 @@ def _suite_run(mode: str, tmp: Path, count: bool = False) -> dict:
 
 def protocol_cost(repeats: int) -> None:
     from nn import manifest
-    from nn.suite import sandbox
+    from nn.worker import sandbox
 
     modes = ["in-process", "process"] + (["bwrap"] if sandbox.bwrap_works() is None else [])
     katas = [k.name for k in manifest.katas()]

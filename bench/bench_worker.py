@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nn.impl import Implementation, resolve_impl_dir  # noqa: E402
-from nn.suite import sandbox  # noqa: E402
-from nn.suite.remote import RemoteImplementation  # noqa: E402
+from nn.worker import sandbox  # noqa: E402
+from nn.worker.remote import RemoteImplementation  # noqa: E402
 
 
 def per_call(fn, calls: int) -> float:

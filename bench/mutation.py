@@ -16,7 +16,7 @@ the directory when it ends, interrupted or not. Edits made to the project while 
 reach it.
 
 Time limits: each mutant's test command may run for --timeout seconds (default 600) before
-cosmic-ray stops it, and each test for --kata-timeout seconds (default 120, the suite's own
+cosmic-ray stops it, and each test for --check-timeout seconds (default 120, the suite's own
 limit, normally 10). Both are generous, far above the few seconds a kata's tests take here, so
 that a loaded machine does not turn into kills; a mutant stopped by either limit counts as
 killed and is reported as "killed by timeout". Hypothesis runs with the suite's derandomised
@@ -202,7 +202,7 @@ def run_kata(kata: dict, snapshot: Path, work: Path, args) -> KataResult:
 
     py = sys.executable
     test_cmd = [py, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--tb=line",
-                f"--impl={impl}", f"--kata-timeout={args.kata_timeout:g}", "-m", f"kata_{name}",
+                f"--impl={impl}", f"--check-timeout={args.check_timeout:g}", "-m", f"kata_{name}",
                 str(snapshot / "tests" / "katas")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(snapshot)] + [p for p in [os.environ.get("PYTHONPATH")] if p]),
                PYTHONDONTWRITEBYTECODE="1", NN_KATAS_PROFILE=args.profile)
@@ -320,7 +320,7 @@ def main(argv=None):
     parser.add_argument("--kata", action="append", default=[], metavar="NAME", help="a kata to mutate (repeatable; default all)")
     parser.add_argument("--jobs", type=int, default=1, help="katas mutated at the same time (default 1)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one mutant's test command may run (default 600)")
-    parser.add_argument("--kata-timeout", type=float, default=120.0, help="the suite's per-test limit, --kata-timeout (default 120)")
+    parser.add_argument("--check-timeout", type=float, default=120.0, help="the suite's per-test limit, --check-timeout (default 120)")
     parser.add_argument("--profile", default="learner", help="hypothesis profile, NN_KATAS_PROFILE (default learner)")
     parser.add_argument("--json", type=Path, default=None, help="also write every mutant's outcome to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (its path is printed)")

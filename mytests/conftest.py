@@ -11,4 +11,4 @@ against any implementation.
 ``nn-kata examplar`` tells you whether every test accepts every correct implementation
 (validity) and how many of the buggy ones your tests catch (thoroughness).
 """
-pytest_plugins = ["nn.learn.examplar_fixtures"]
+pytest_plugins = ["nn.examplar.fixtures"]

@@ -18,7 +18,7 @@ In a notebook, a script or the REPL::
 """
 
 
-def check(kata: str, impl: str = "katas"):
+def check(kata: str, impl: str | None = None):
     """Run one kata's tests and return its report; true when the kata passed.
 
     In a notebook or IPython the report is the cell's output; in a script or the plain
@@ -26,11 +26,11 @@ def check(kata: str, impl: str = "katas"):
     from .impl import shown
     from .learn.report import NotebookReport, in_ipython
     from .learn.runner import run_katas
-    from .manifest import get
+    from .manifest import DEFAULT_IMPL, get
     from .usage import resolve
 
     name = get(kata).name
-    directory = resolve(impl)
+    directory = resolve(impl or DEFAULT_IMPL)
     result = run_katas([name], directory)[name]
     report = NotebookReport(result, shown(directory))
     if not in_ipython():

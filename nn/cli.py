@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 
+from . import manifest
 from .usage import UsageError
 
 
@@ -22,7 +23,7 @@ def _command(module: str, name: str):
 
 # -- parser ----------------------------------------------------------------------------
 
-GLOBAL_DEFAULTS = {"impl": "katas", "timeout": 10.0}
+GLOBAL_DEFAULTS = {"impl": manifest.DEFAULT_IMPL, "timeout": manifest.CHECK_TIMEOUT}
 
 
 def _global_options(default) -> argparse.ArgumentParser:
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tests", metavar="FILE", help="the test file (default mytests/test_KATA.py)")
     p.add_argument("--test-timeout", type=float, default=5.0, metavar="S",
                    help="seconds one test may run against one implementation (default 5)")
-    p.set_defaults(func=lambda args: importlib.import_module("nn.learn.examplar").cmd_examplar(args))
+    p.set_defaults(func=_command("learn", "cmd_examplar"))
     p = sub.add_parser("trace", parents=[common], help="run a kata's functions on the seed's shapes and show the "
                        "shape of every array beside each line you wrote (linear, forward, backward, train)")
     p.add_argument("kata")

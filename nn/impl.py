@@ -6,7 +6,7 @@ inside it (``from .activations import relu``) resolve within the same directory.
 Every module is imported on its own, so a syntax error in one file only costs the
 katas that live in that file.
 
-This module needs nothing but the standard library: the sandboxed worker (``nn/worker.py``)
+This module needs nothing but the standard library: the sandboxed worker (``nn/worker/serve.py``)
 loads it as a plain file, with the rest of ``nn`` out of its sight.
 """
 from __future__ import annotations

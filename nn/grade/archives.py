@@ -114,7 +114,7 @@ def check_kind(archive: Path) -> str:
 
 # -- budgets ----------------------------------------------------------------------------------------
 
-class _Budget:
+class Budget:
     def __init__(self, name: str, max_bytes: int, max_seconds: float):
         self.name, self.max_bytes, self.left = name, max_bytes, max_bytes
         self.max_seconds = max_seconds
@@ -133,7 +133,7 @@ class _Counted:
 
     WINDOW = 64 * 1024
 
-    def __init__(self, raw, budget: _Budget):
+    def __init__(self, raw, budget: Budget):
         self.raw, self.budget = raw, budget
         self.recent, self.recent_start = bytearray(), 0  # the last bytes read, to look back at a header
 
@@ -191,7 +191,7 @@ def _kept(name: str) -> bool:
     return name.endswith(".py") or (len(parts) >= 2 and parts[-2] == ".nn-kata" and parts[-1] in ("hints.json", "ladder.json"))
 
 
-def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
+def tar_entries(archive: Path, kind: str, budget: Budget, max_members: int):
     """(name, is_dir, data or None) for each entry, streamed: one pass, no seeking."""
     opener = {"tar": open, "tar.gz": gzip.open, "tar.bz2": bz2.open, "tar.xz": lzma.open}[kind]
     with opener(archive, "rb") as raw:
@@ -228,7 +228,7 @@ def _tar_entries(archive: Path, kind: str, budget: _Budget, max_members: int):
                                       f"byte {tf.offset} is damaged or cut short; what follows it cannot be read)")
 
 
-def _zip_entries(archive: Path, budget: _Budget, max_members: int):
+def zip_entries(archive: Path, budget: Budget, max_members: int):
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         if len(infos) > max_members:

@@ -2,7 +2,7 @@
 
 It is trusted: it runs the grader's own copy of the kata tests with pytest, and never
 imports a line of the submission. The submission's functions run in a worker process
-(``nn/worker.py``), sandboxed with bubblewrap where it works (``--worker bwrap``), and reach
+(``nn/worker/serve.py``), sandboxed with bubblewrap where it works (``--worker bwrap``), and reach
 this process only as plain data through a checked protocol. Each result leaves over an
 inherited pipe that the worker never holds.
 """
@@ -53,9 +53,11 @@ def _harness_imports():
     import scipy.special  # noqa: F401
     from hypothesis.extra import numpy as _hnp  # noqa: F401
 
-    from nn import manifest, worker  # noqa: F401
+    from nn import manifest
+    from nn.worker import serve as worker  # noqa: F401
     from nn.grade import hooks  # noqa: F401
-    from nn.suite import assertions, oracles, plugin, remote, sandbox, strategies  # noqa: F401
+    from nn.suite import assertions, oracles, plugin, strategies
+    from nn.worker import remote, sandbox  # noqa: F401
 
 
 def run(args) -> int:
@@ -85,14 +87,14 @@ def run(args) -> int:
                         "-p", "no:doctest", "-p", "nn.grade.hooks", "-p", "no:junitxml", "-p", "no:pastebin",
                         "-p", "no:legacypath", "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:debugging",
                         "--nn-tbstyle=no", f"--impl={args.impl}", f"--worker={args.worker}",
-                        f"--worker-memory-mb={args.memory_mb}", f"--kata-timeout={args.test_timeout}",
+                        f"--worker-memory-mb={args.memory_mb}", f"--check-timeout={args.test_timeout}",
                         "--rootdir", args.tests, "-m", " or ".join(k.marker for k in katas), *files])
     hooks.CHANNEL["channel"].send(type="done", exit=int(code))
     return 0
 
 
 def run_forked(argv: list, result_fd: int) -> int:
-    """The entry point when forked by the grader's fork server (``nn.suite.forkserver``)."""
+    """The entry point when forked by the grader's fork server (``nn.worker.forkserver``)."""
     args = parse(argv)
     args.result_fd = result_fd
     return run(args)

@@ -2,7 +2,7 @@
 
 The grade is computed here, in the parent, from the results the grading process sends over
 a pipe (nn/grade/child.py). That process runs only the grader's code; the submission's
-functions run in a worker it starts (nn/worker.py, in bubblewrap where it works). Every
+functions run in a worker it starts (nn/worker/serve.py, in bubblewrap where it works). Every
 expected test must report; a missing result is a failure, never a pass. Nothing the
 submission prints or writes is read as a result.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..impl import PROJECT_ROOT
-from ..suite import forkserver, sandbox
+from ..worker import forkserver, sandbox
 from ..suite.results import classify
 from . import scoring
 from .reports import KataGrade, Report, load_points
@@ -186,7 +186,7 @@ def _kill(proc) -> None:
 
 _SERVERS = threading.local()
 _ALL_SERVERS: list = []
-PRELOAD = forkserver.PRELOAD + ("nn.grade.child", "nn.grade.hooks", "nn.suite.sandbox")
+PRELOAD = forkserver.PRELOAD + ("nn.grade.child", "nn.grade.hooks", "nn.worker.sandbox")
 
 
 @atexit.register
@@ -290,7 +290,7 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
                 break
         report.output = "".join(output)[:OUTPUT_CAP]
         if examplar is not None:
-            from .examplar import grade_all_katas
+            from ..examplar.scores import grade_all_katas
 
             report.examplar = grade_all_katas(impl, table=examplar, mode=worker, hidden=hidden,
                                               test_timeout=test_timeout, run_timeout=kata_timeout, memory_mb=memory_mb,

@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import manifest
 from ..impl import PROJECT_ROOT
 from ..stubs import pristine_files
+from .pins import constraints, write_pins
 
 STUDENT_README = """# Neural networks from first principles
 
@@ -54,14 +55,14 @@ def _source_files(dest: Path) -> None:
 
 def _examplar(dest: Path) -> None:
     """The learner's test stubs (mytests/) and the examplar pack: the catalogues as bytecode
-    the CLI runs, not as source (``nn.learn.examplar_pack``, run in its own process)."""
+    the CLI runs, not as source (``nn.examplar.variants``, run in its own process)."""
     import subprocess
     import sys
 
     if (PROJECT_ROOT / "mytests").is_dir():
         _copy_tree(PROJECT_ROOT / "mytests", dest / "mytests")
     # Absolute: the pack is written by a process that runs in the project, not where export was asked.
-    proc = subprocess.run([sys.executable, "-m", "nn.learn.examplar_pack", str((dest / "examplar-pack").resolve())],
+    proc = subprocess.run([sys.executable, "-m", "nn.examplar.variants", str((dest / "examplar-pack").resolve())],
                           cwd=PROJECT_ROOT, capture_output=True, text=True)
     if proc.returncode != 0:  # the starter still works; only examplar lacks its implementations
         print(f"note: the examplar pack was not written: {proc.stderr.strip()[-300:]}")
@@ -89,7 +90,6 @@ def export(dest: Path) -> Path:
     # the submission: the grader reads it as data (nn/grade/rungs.py).
     (dest / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.nn-kata/*\n!.nn-kata/hints.json\n"
                                      "!.nn-kata/ladder.json\nruns/\n")
-    from .github import write_pins
 
     write_pins(dest)  # the grader's files as exported: the GitHub Actions grader checks them
     return dest
@@ -163,36 +163,6 @@ RUN pip install --no-cache-dir -c /grader/constraints.txt -e /grader && chmod -R
 WORKDIR /grader
 ENTRYPOINT ["nn-kata", "grade", "/submission", "--sandbox", "auto", "--format", "gradescope", "--out", "/results/results.json"]
 """
-
-
-ROOTS = ("numpy", "scipy", "pytest", "hypothesis", "watchdog", "tomli")
-
-
-def constraints() -> str:
-    """The installed versions of the grader's dependencies and of theirs, pinned (a lock file)."""
-    import re
-    from importlib import metadata
-
-    def norm(name: str) -> str:
-        return re.sub(r"[-_.]+", "-", name).lower()
-
-    pins, todo = {}, list(ROOTS)
-    while todo:
-        name = norm(todo.pop())
-        if name in pins:
-            continue
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        pins[name] = dist.version
-        for req in dist.requires or []:
-            if "extra ==" in req:
-                continue  # optional extras are not installed by the grader
-            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
-            if found:
-                todo.append(found.group(1))
-    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
 
 
 def docker_context(dest: Path, points_file: str | None = None, credit: str | None = None) -> Path:

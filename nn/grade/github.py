@@ -31,8 +31,8 @@ from pathlib import Path
 from .. import manifest
 from ..impl import PROJECT_ROOT
 from ..usage import UsageError
+from .pins import PINS, constraints, grader_files, write_pins
 
-PINS = Path(".github") / "nn-kata" / "pristine.sha256"
 POINTS = Path(".github") / "nn-kata" / "points.toml"
 NOTED = (  # named when present and not pinned: the grader never reads them
     "conftest.py", "pytest.ini", "setup.py", "setup.cfg", "tox.ini", "sitecustomize.py", "usercustomize.py", "*.pth")
@@ -42,26 +42,6 @@ ACTIONS = {
     "setup-python": ("actions/setup-python", "a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
     "upload-artifact": ("actions/upload-artifact", "ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
 }
-
-
-def _grader_files(root: Path) -> list[Path]:
-    files = [p for top in ("nn", "tests") for p in (root / top).rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
-    return sorted(p.relative_to(root) for p in files + [root / "conftest.py", root / "pyproject.toml"])
-
-
-def pins(repo: Path) -> str:
-    """sha256sum's format for every grader file of a student repository (and its points file)."""
-    extra = sorted(p.relative_to(repo) for p in (repo / PINS.parent).glob("*") if p.is_file() and p.name != PINS.name)
-    files = _grader_files(repo) + extra
-    return "".join(f"{hashlib.sha256((repo / p).read_bytes()).hexdigest()}  {p.as_posix()}\n" for p in files)
-
-
-def write_pins(repo: Path) -> Path:
-    path = repo / PINS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(pins(repo))
-    return path
 
 
 VERIFY = r"""set -euo pipefail
@@ -231,11 +211,10 @@ def workflow(repo: Path, points_file: str | None = None, credit: str | None = No
     """Write .github/workflows/grade.yml (and the pins, constraints and points beside it)."""
     import sys
 
-    from .export import constraints
 
     if not (repo / "nn").is_dir() or not (repo / "tests" / "katas").is_dir():
         raise UsageError(f"{repo}: not a student repository made by `nn-kata export` (no nn/ or tests/katas/)")
-    changed = sorted(p.as_posix() for p in _grader_files(repo) if (PROJECT_ROOT / p).is_file()
+    changed = sorted(p.as_posix() for p in grader_files(repo) if (PROJECT_ROOT / p).is_file()
                      and (PROJECT_ROOT / p).read_bytes() != (repo / p).read_bytes())
     if changed:
         raise UsageError(f"{repo}: these grader files differ from this grader's: {', '.join(changed[:5])} "

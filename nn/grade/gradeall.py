@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..usage import UsageError
-from .commands import _crashed, _grade_one, _grading_kwargs, _temporary_root, expected
+from .submission import check_writable, crashed, expected, grade_one, grading_kwargs, temporary_root
 from .reports import KataGrade, Report
 
 
@@ -101,7 +101,7 @@ def grade_all(args) -> int:
     root = Path(args.directory)
     if not root.is_dir():
         raise UsageError(f"{root}: no such directory")
-    kwargs = _grading_kwargs(args)  # a bad points file is said before anything else
+    kwargs = grading_kwargs(args)  # a bad points file is said before anything else
     out = Path(args.out or root.parent / f"{root.name}-grades")
     csv_path = Path(args.csv or out / "grades.csv")
     lms_path = Path(args.lms_out or out / f"{args.lms}.csv") if args.lms else None
@@ -110,15 +110,14 @@ def grade_all(args) -> int:
         raise UsageError(f"{root} holds no submissions (one directory or archive per student: {unpack.SUPPORTED})")
     only = _check_options(args, root, out, submissions)
     out.mkdir(parents=True, exist_ok=True)
-    from .commands import _check_writable
 
-    _check_writable("--csv", str(csv_path))
-    _check_writable("--lms-out", str(lms_path) if lms_path else None)
+    check_writable("--csv", str(csv_path))
+    check_writable("--lms-out", str(lms_path) if lms_path else None)
     # What a stored report depends on besides the submission: the suite and the hidden checks.
     # Points and credit are not in it: they are recomputed from the stored check counts.
     suite = suite_digest() + hidden.digest(kwargs.get("hidden"))
     if kwargs.get("examplar") is not None:  # the learner's tests were graded too, against these variants
-        from .examplar import digest as examplar_digest
+        from ..examplar.scores import digest as examplar_digest
 
         suite += examplar_digest(kwargs["examplar"])
     points, credit = kwargs["points"], kwargs["credit"]
@@ -127,7 +126,7 @@ def grade_all(args) -> int:
     crashed: list[str] = []
     rescored = 0
     seconds = 0.0
-    with _temporary_root():
+    with temporary_root():
         try:
             expected_ids = expected(kwargs)  # collect once, before the workers start
             for student, sub in submissions:
@@ -157,9 +156,9 @@ def grade_all(args) -> int:
             def one(item):
                 student, sub = item
                 try:
-                    report = _grade_one(sub, student, kwargs, expected_ids)
+                    report = grade_one(sub, student, kwargs, expected_ids)
                 except Exception as exc:  # this submission only: the others and the gradebook go on
-                    report = _crashed(student, exc, kwargs, expected_ids)
+                    report = crashed(student, exc, kwargs, expected_ids)
                     crashed.append(student)
                 save(report, out / f"{student}.json", suite)
                 return student, report

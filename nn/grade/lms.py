@@ -15,15 +15,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .reports import Report, cell
+from .reports import Report, cell, notes
 
 KINDS = ("canvas", "generic")
-
-
-def notes(report: Report) -> str:
-    # Only what the grader itself observed: a submission's own messages never become notes.
-    found = [n for n in report.notes if not n.startswith("not searched")]
-    return "; ".join(" ".join(n.split()) for n in found)[:1000]
 
 
 def write(kind: str, reports: list[Report], skipped: list[tuple[str, str]], path: Path,

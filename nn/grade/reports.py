@@ -289,12 +289,17 @@ def gradescope(report: Report) -> dict:
     }
 
 
+def notes(report: Report) -> str:
+    """The notes column of a gradebook, one line: only what the grader itself observed (a
+    submission's own messages never become notes)."""
+    found = [n for n in report.notes if not n.startswith("not searched")]
+    return "; ".join(" ".join(n.split()) for n in found)[:1000]
+
+
 def write_csv(reports: list[Report], path: Path, skipped: list[tuple[str, str]] = ()) -> None:
     """The class gradebook: points per kata, total, max, and notes (what the grader observed:
     a limit hit, folders left out, a refusal); ``skipped``: (student, why) of submissions that
     were not graded, with empty points."""
-    from .lms import notes
-
     names = manifest.names()
     with open(path, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         w = csv.writer(f)

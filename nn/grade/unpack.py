@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import manifest
 from .archives import (KINDS, MAX_BYTES, MAX_DEPTH, MAX_MEMBERS, MAX_MODULE_BYTES, MAX_SECONDS, SKIPPED_DIRS, SUFFIXES, SUPPORTED,  # noqa: F401
-                       SubmissionError, _Budget, _tar_entries, _zip_entries, check_kind, content_kind, name_kind)
+                       SubmissionError, Budget, tar_entries, zip_entries, check_kind, content_kind, name_kind)
 
 
 def student_name(submission: Path) -> str:
@@ -49,13 +49,13 @@ def unpack(archive: Path, dest: Path, *, max_bytes: int | None = None, max_secon
     """
     archive = Path(archive)
     kind = check_kind(archive)
-    budget = _Budget(archive.name, MAX_BYTES if max_bytes is None else max_bytes,
+    budget = Budget(archive.name, MAX_BYTES if max_bytes is None else max_bytes,
                      MAX_SECONDS if max_seconds is None else max_seconds)
     members = MAX_MEMBERS if max_members is None else max_members
     files: dict[str, bytes | None] = {}
     dirs: set[str] = set()
     try:
-        entries = _zip_entries(archive, budget, members) if kind == "zip" else _tar_entries(archive, kind, budget, members)
+        entries = zip_entries(archive, budget, members) if kind == "zip" else tar_entries(archive, kind, budget, members)
         for name, is_dir, data in entries:
             if not name:
                 continue

@@ -1,4 +1,4 @@
-"""The learner's commands: status, check, hint, watch, reset, restore and list.
+"""The learner's commands: status, check, hint, watch, reset, restore, list and examplar.
 
 Imports stay light (no NumPy, no pytest) so that ``nn-kata status`` on an unchanged tree
 answers from the cache in a fraction of a second; tests run in a separate process.
@@ -17,7 +17,7 @@ from ..usage import kata as kata_named
 def compute_status(impl: Path, names: list[str] | None = None, timeout: float | None = None, fresh: bool = False) -> dict:
     """Results for the katas, from the cache where their files are unchanged, else by running them."""
     from . import state
-    from .runner import DEFAULT_TEST_TIMEOUT, KataResult, run_katas
+    from .runner import KataResult, run_katas
 
     names = names or manifest.names()
     digest = state.suite_digest()
@@ -31,7 +31,7 @@ def compute_status(impl: Path, names: list[str] | None = None, timeout: float | 
         else:
             stale.append(name)
     if stale:
-        fresh_results = run_katas(stale, impl, timeout=timeout or DEFAULT_TEST_TIMEOUT)
+        fresh_results = run_katas(stale, impl, timeout=timeout or manifest.CHECK_TIMEOUT)
         state.store_results(impl, {n: {"key": keys[n], "result": r.to_json()} for n, r in fresh_results.items()})
         results.update(fresh_results)
     return {n: results[n] for n in names}
@@ -223,3 +223,12 @@ def _start_observer(impl: Path, changed, poll: bool):
         except OSError:
             continue
     raise UsageError(f"cannot watch {impl} for changes")
+
+
+def cmd_examplar(args) -> int:
+    """Your own tests against correct and buggy variants (``nn.examplar.session``): your own
+    implementation is checked beside them, and the variants are built under ``.nn-kata/``."""
+    from ..examplar.session import examine
+    from .state import STATE_DIR
+
+    return examine(args, compute_status, STATE_DIR)

@@ -1,7 +1,9 @@
 """Running katas' tests in a separate pytest process and reading back what happened.
 
-The CLI, the notebook helper and the grader all go through here. A separate process keeps
-a learner's infinite loop, ``sys.exit`` or crash away from the tool itself.
+The learner's commands (status, check, watch) and the notebook's ``nn.check`` go through
+here; the grader has its own processes (``nn.grade.engine``) and shares only the rule that
+turns results into a verdict (``nn.suite.results``). A separate process keeps a learner's
+infinite loop, ``sys.exit`` or crash away from the tool itself.
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from .. import manifest
 from ..impl import PROJECT_ROOT
 from ..suite.results import classify  # noqa: F401 (the learner's and the grader's one rule)
 
-DEFAULT_TEST_TIMEOUT = 10.0
 
 
 @dataclass
@@ -54,14 +55,14 @@ class KataResult:
         return cls(data["kata"], data["status"], data["passed"], data["total"], data["failures"], data["seconds"])
 
 
-def run_katas(kata_names: list[str], impl: Path, *, timeout: float = DEFAULT_TEST_TIMEOUT,
+def run_katas(kata_names: list[str], impl: Path, *, timeout: float = manifest.CHECK_TIMEOUT,
               verbose: bool = False, extra: tuple = (), total_timeout: float = 600.0) -> dict[str, KataResult]:
     """Run the given katas' tests in one pytest process against ``impl``."""
     katas = [manifest.get(n) for n in kata_names]
     with tempfile.TemporaryDirectory(prefix="nn-kata-") as tmp:
         report = Path(tmp) / "report.json"
         cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--impl={impl}",
-               f"--report-json={report}", f"--kata-timeout={timeout}",
+               f"--report-json={report}", f"--check-timeout={timeout}",
                "-m", " or ".join(k.marker for k in katas), *[k.test_file for k in katas], *extra]
         # Quiet runs show no warnings, so pytest's collection of unraisable exceptions (warnings
         # too) is left out with them: its cleanup alone, full garbage collections, costs 0.1 s.
@@ -101,9 +102,9 @@ _WARM: dict = {}
 @contextlib.contextmanager
 def warm():
     """Within this block, checks fork from one warm process with the suite's imports done
-    (``nn.suite.forkserver``) instead of starting pytest afresh: what ``nn-kata watch`` uses.
+    (``nn.worker.forkserver``) instead of starting pytest afresh: what ``nn-kata watch`` uses.
     Each check still imports the implementation's modules anew, so a saved file is always read."""
-    from ..suite.forkserver import ForkServer
+    from ..worker.forkserver import ForkServer
 
     server = _WARM["server"] = ForkServer()
     try:

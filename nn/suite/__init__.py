@@ -3,5 +3,5 @@ trusted oracles and gradient checker, hypothesis strategies, statistics, and the
 turns a kata's check results into a verdict.
 
 Used by tests/katas and by every role. May import only the shared top-level modules
-(``nn.manifest``, ``nn.impl``, ``nn.protocol``, ``nn.stubs``), never ``nn.learn``, ``nn.train`` or ``nn.grade``.
+(``nn.manifest``, ``nn.impl``, ``nn.worker.protocol``, ``nn.stubs``), never ``nn.learn``, ``nn.train`` or ``nn.grade``.
 """

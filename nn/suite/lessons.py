@@ -35,7 +35,7 @@ class _Crash:
         return ""
 
 
-def _find(exc, kinds):
+def find_exception(exc, kinds):
     """The first exception of one of ``kinds`` in exc, its causes, or an exception group."""
     seen = set()
     stack = [exc]
@@ -66,23 +66,23 @@ def _learner_frame(excinfo, item) -> str:
     return found
 
 
-def _first_line(doc: str | None) -> str:
+def first_line(doc: str | None) -> str:
     return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
 
 
-def _explain(item, call, rep, kata) -> None:
+def explain(item, call, rep, kata) -> None:
     """Replace the traceback of a known kind of failure by the lesson it carries."""
     exc = call.excinfo.value
-    check = _first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name
+    check = first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name
     where = where_kata = f"{kata.name}: " if kata else ""
-    found = _find(exc, (KataNotStarted, NotImplementedError, KataTimeout, KataFailure))
+    found = find_exception(exc, (KataNotStarted, NotImplementedError, KataTimeout, KataFailure))
     if isinstance(found, (KataNotStarted, NotImplementedError)):
         rep.status, rep.misconception = "not-started", "not-started"
         detail = str(found) or "the function still raises NotImplementedError"
         rep.message = f"not started: {detail}"
         rep.longrepr = Lesson(f"{where}{rep.message}")
     elif isinstance(found, KataTimeout):
-        limit = item.config.getoption("--kata-timeout")
+        limit = item.config.getoption("--check-timeout")
         rep.message = (f"stopped after {limit:g} s: the code under test did not finish "
                        f"(an infinite loop, or a loop over every entry that is far too slow)")
         if found.args and found.args[0]:

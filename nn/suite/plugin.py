@@ -20,12 +20,11 @@ from hypothesis import HealthCheck, Phase, settings
 from .. import manifest
 from ..impl import Implementation, ImplementationError, references, replace, resolve_impl_dir, restore
 from .assertions import KataFailure
-from .lessons import _explain, _find, _first_line
+from .lessons import explain, find_exception, first_line
 from .rootdir import pytest_load_initial_conftests  # noqa: F401 (`--impl DIR` outside the project)
 from .seam import KataFunctions, KataNotStarted, KataTimeout, RemoteKataFunctions, oracle_module  # noqa: F401
 from . import oracles
 
-DEFAULT_TIMEOUT = 10.0  # the same as nn-kata's
 _common = dict(
     # No shrinking: reports show shapes and the worst entry, not the example itself, and
     # shrinking a learner's failing test costs more time than the whole passing suite.
@@ -47,10 +46,10 @@ settings.load_profile(os.environ.get("NN_KATAS_PROFILE") or ("ci" if os.environ.
 
 def pytest_addoption(parser):
     group = parser.getgroup("nn-katas")
-    group.addoption("--impl", default="katas",
+    group.addoption("--impl", default=manifest.DEFAULT_IMPL,
                     help="implementation directory to test: katas (default), solutions, or any directory laid out like katas/")
-    group.addoption("--kata-timeout", type=float, default=DEFAULT_TIMEOUT,
-                    help=f"seconds one test may run before it is stopped (default {DEFAULT_TIMEOUT:g})")
+    group.addoption("--check-timeout", type=float, default=manifest.CHECK_TIMEOUT,
+                    help=f"seconds one check (one test) may run before it is stopped (default {manifest.CHECK_TIMEOUT:g})")
     group.addoption("--report-json", default=None, help="write each test's outcome, message and misconception to this file")
     group.addoption("--worker", default="in-process", choices=["in-process", "process", "bwrap"],
                     help="where the implementation's code runs: in this process (default), in a separate worker "
@@ -65,7 +64,6 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for kata in manifest.katas():
         config.addinivalue_line("markers", f"{kata.marker}: tests of the {kata.name!r} kata ({kata.title})")
-    config.addinivalue_line("markers", "slow: long-running checks of the suite itself")
     config._nn_results = {}
     config._nn_timed_out = set()
     unknown = sorted({m for m in re.findall(r"\bkata_\w+", config.option.markexpr or "")}
@@ -80,11 +78,12 @@ def _make_implementation(config):
         directory = resolve_impl_dir(config.getoption("--impl"), root=Path(str(config.rootpath)))
         mode = config.getoption("--worker")
         if mode != "in-process":
-            from .remote import RemoteImplementation
+            from ..worker.remote import RemoteImplementation
 
             return RemoteImplementation(directory, mode, label=config.getoption("--impl-label"),
                                         memory_mb=config.getoption("--worker-memory-mb"),
-                                        import_timeout=config.getoption("--kata-timeout"))
+                                        import_timeout=config.getoption("--check-timeout"),
+                                        stand_in_functions=oracles)
         return Implementation(directory, stand_ins=oracle_module, label=config.getoption("--impl-label"))
     except ImplementationError as exc:
         pytest.exit(str(exc), returncode=4)
@@ -122,7 +121,7 @@ def impl(request, implementation):
     if not isinstance(implementation, Implementation):  # a worker process: it stands in on request
         implementation.stand_ins = uses
         return RemoteKataFunctions(implementation)
-    modules = _import_modules(implementation, request.config.getoption("--kata-timeout"))
+    modules = _import_modules(implementation, request.config.getoption("--check-timeout"))
     patches = []
     for fname, module_name in uses.items():
         original = getattr(modules.get(module_name), fname, None)
@@ -148,7 +147,7 @@ def _import_modules(implementation, limit: float) -> dict:
     try:
         for name in manifest.MODULES:
             try:
-                with _time_limit_seconds(limit):
+                with time_limit_seconds(limit):
                     modules[name] = implementation.module(name)
             except (ImplementationError, KataTimeout):
                 continue  # reported by the tests of the katas that live there
@@ -192,12 +191,12 @@ def pytest_runtest_call(item):
 
 def _time_limit(item):
     # Only kata tests run learner code; the suite's own checks may take as long as they need.
-    limit = item.config.getoption("--kata-timeout") if kata_of(item) is not None else 0
-    return _time_limit_seconds(limit)
+    limit = item.config.getoption("--check-timeout") if kata_of(item) is not None else 0
+    return time_limit_seconds(limit)
 
 
 @contextlib.contextmanager
-def _time_limit_seconds(limit, on_alarm=None):
+def time_limit_seconds(limit, on_alarm=None):
     """Stop what runs inside after ``limit`` seconds: ``on_alarm`` raises (a KataTimeout by default)."""
     use_alarm = limit and limit > 0 and hasattr(signal, "SIGALRM")
     if use_alarm:
@@ -221,8 +220,8 @@ def pytest_runtest_makereport(item, call):
     rep.message = ""
     rep.misconception = None
     if rep.failed and call.excinfo is not None:
-        _explain(item, call, rep, kata)
-        if kata is not None and _find(call.excinfo.value, (KataTimeout,)) is not None:
+        explain(item, call, rep, kata)
+        if kata is not None and find_exception(call.excinfo.value, (KataTimeout,)) is not None:
             item.config._nn_timed_out.add(kata.name)
     _record(item, rep)
 
@@ -248,7 +247,7 @@ def _record(item, rep) -> None:
     outcome = rep.outcome if rep.when == "call" or rep.skipped else "error"
     results[item.nodeid] = {
         "nodeid": item.nodeid,
-        "check": _first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name,
+        "check": first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name,
         "kata": rep.kata,
         "outcome": outcome,
         "status": rep.status if rep.when == "call" else outcome,

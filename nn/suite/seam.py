@@ -172,8 +172,8 @@ class RemoteKataFunctions:
         self.implementation = implementation
 
     def fn(self, name: str):
-        from ..protocol import ProtocolError
-        from .remote import RemoteError, WorkerDied
+        from ..worker.protocol import ProtocolError
+        from ..worker.remote import RemoteError, WorkerDied
 
         remote = self.implementation
         module = manifest.kata_of_function(name).module

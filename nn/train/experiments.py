@@ -104,9 +104,9 @@ def reading(rows: list, n_hidden: int, steps: int) -> list[str]:
 
 
 def plots(rows: list, out: Path) -> list[str]:
-    from .plots import _plt, _save
+    from .plots import pyplot, save_figure
 
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, key, title in ((axes[0], "var_hidden", "layer 1: variance of A1 (hidden, after ReLU)"),
                            (axes[1], "var_logits", "layer 2: variance of Z2 (logits)")):
@@ -118,7 +118,7 @@ def plots(rows: list, out: Path) -> list[str]:
         ax.set_title(title, fontsize=10)
         ax.legend()
     fig.tight_layout()
-    saved = [_save(fig, out / "activation_variance.png").name]
+    saved = [save_figure(fig, out / "activation_variance.png").name]
     fig, ax = plt.subplots(figsize=(6, 4))
     for r in rows:
         losses = np.asarray(r["losses"], dtype=float)
@@ -129,7 +129,7 @@ def plots(rows: list, out: Path) -> list[str]:
     ax.set_title("loss from four initialisations")
     ax.legend()
     fig.tight_layout()
-    saved.append(_save(fig, out / "loss_curves.png").name)
+    saved.append(save_figure(fig, out / "loss_curves.png").name)
     return saved
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 
-def _plt():
+def pyplot():
     import matplotlib
 
     if not _in_notebook():
@@ -27,7 +27,7 @@ def _in_notebook() -> bool:
         return False
 
 
-def _save(fig, path: Path, dpi: int = 100) -> Path:
+def save_figure(fig, path: Path, dpi: int = 100) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
@@ -35,12 +35,12 @@ def _save(fig, path: Path, dpi: int = 100) -> Path:
         from IPython.display import Image, display
 
         display(Image(filename=str(path)))
-    _plt().close(fig)
+    pyplot().close(fig)
     return path
 
 
 def learning_curve(record, path) -> Path:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.plot(record.iterations, record.losses, color="tab:blue", lw=1, label="training loss")
     ax.set_xlabel("step")
@@ -59,11 +59,11 @@ def learning_curve(record, path) -> Path:
         title += f", test accuracy {record.test_accuracy:.3f}"
     ax.set_title(("SYNTHETIC DATA - " if record.synthetic else "") + title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def lr_sweep(rows, path, dataset: str = "") -> Path:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     alphas = np.array([r["alpha"] for r in rows])
     finals = np.array([r["final_loss"] if not r["diverged"] and np.isfinite(r["final_loss"]) else np.nan for r in rows])
@@ -78,12 +78,12 @@ def lr_sweep(rows, path, dataset: str = "") -> Path:
     ax.set_title(f"learning-rate sweep {dataset}".strip())
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def hidden_units(W1, path, side: int = 28) -> Path:
     """Each hidden unit's incoming weights W1[i] drawn as a 28x28 image."""
-    plt = _plt()
+    plt = pyplot()
     W1 = np.asarray(W1)
     n = W1.shape[0]
     cols = min(n, 5)
@@ -98,11 +98,11 @@ def hidden_units(W1, path, side: int = 28) -> Path:
             ax.set_title(f"unit {i}", fontsize=9)
     fig.suptitle("hidden units: W1[i] as 28x28 (red positive, blue negative)")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def confusion_matrix(y_true, y_pred, path, class_names=None) -> Path:
-    plt = _plt()
+    plt = pyplot()
     k = 10
     cm = np.zeros((k, k), dtype=np.int64)
     np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)
@@ -121,11 +121,11 @@ def confusion_matrix(y_true, y_pred, path, class_names=None) -> Path:
     ax.set_title(f"confusion matrix on the test set (accuracy {acc:.3f})")
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def misclassified(X, y_true, y_pred, path, class_names=None, count: int = 24) -> Path:
-    plt = _plt()
+    plt = pyplot()
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:count]
     names = class_names or [str(i) for i in range(10)]
     cols = 6
@@ -138,4 +138,4 @@ def misclassified(X, y_true, y_pred, path, class_names=None, count: int = 24) ->
         ax.set_title(f"pred {names[y_pred[i]]}\ntrue {names[y_true[i]]}", fontsize=8)
     fig.suptitle(f"misclassified test images ({len(wrong)} shown)")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

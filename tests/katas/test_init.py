@@ -1,7 +1,7 @@
 """Kata init: he_normal, glorot_uniform and init_params, judged by goodness-of-fit tests.
 
 The p-values are scipy.stats.kstest's and a chi-square test's, computed by nn/suite/stats.py
-(tests/support/test_stats.py checks them against scipy.stats). Each statistical test runs at fixed seeds and rejects at a level whose total false
+(tests/support/suite/test_stats.py checks them against scipy.stats). Each statistical test runs at fixed seeds and rejects at a level whose total false
 alarm rate is 1e-4 per test (Bonferroni over the seeds), so a correct answer, with
 any correct use of the Generator, fails with probability below 1 in 10,000.
 """

@@ -23,7 +23,7 @@ import pytest
 
 from nn.grade import engine, reports
 from nn.impl import PROJECT_ROOT
-from nn.suite import sandbox
+from nn.worker import sandbox
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "katas"
@@ -182,7 +182,7 @@ def _looping_worker(pid: int) -> bool:
     """A worker that has spent a second of CPU time (user + system): inside the submission's loop."""
     fields = _stat(pid)
     try:
-        return len(fields) > 12 and b"worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes() \
+        return len(fields) > 12 and b"serve.py" in Path(f"/proc/{pid}/cmdline").read_bytes() \
             and int(fields[11]) + int(fields[12]) >= os.sysconf("SC_CLK_TCK")
     except OSError:
         return False
@@ -429,7 +429,7 @@ def test_a_malformed_frame_at_import_loses_that_module_s_katas_only(tmp_path, mo
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_worker_holds_nothing_of_the_grader_that_frames_could_reach(tmp_path, mode):
-    from nn.suite.remote import RemoteImplementation
+    from nn.worker.remote import RemoteImplementation
 
     here: dict = {}
     exec(FIND_THE_GRADER, here)

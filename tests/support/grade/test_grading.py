@@ -318,7 +318,7 @@ def test_docker_context_and_gradescope_script(tmp_path):
     assert proc.returncode == 0, proc.stderr
     dockerfile = (tmp_path / "ctx" / "Dockerfile").read_text()
     assert "bubblewrap" in dockerfile and '"--sandbox", "auto"' in dockerfile and "-c /grader/constraints.txt" in dockerfile
-    # The workers run as uid 65534 (tests/support/grade/test_privileges.py): the grader's tree is closed to it.
+    # The workers run as uid 65534 (tests/support/worker/test_privileges.py): the grader's tree is closed to it.
     assert "chmod -R go-rwx /grader" in dockerfile
     pins = (tmp_path / "ctx" / "constraints.txt").read_text().split()
     assert any(p.startswith("numpy==") for p in pins) and all("==" in p for p in pins)

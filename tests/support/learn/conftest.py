@@ -5,7 +5,7 @@ import pytest
 
 from nn.impl import PROJECT_ROOT
 
-from .helpers import FIXTURES
+from ..helpers import FIXTURES
 
 
 @pytest.fixture

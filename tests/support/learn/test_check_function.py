@@ -4,7 +4,7 @@ import subprocess
 
 from nn.impl import PROJECT_ROOT
 
-from .helpers import HANG_GUARD, PYTHON, needs_solutions
+from ..helpers import HANG_GUARD, PYTHON, needs_solutions
 
 
 def python(*args, cwd=PROJECT_ROOT, env=None, stdin=None):

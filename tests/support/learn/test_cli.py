@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nn.impl import PROJECT_ROOT
 
-from .helpers import NN_KATA, SOLUTIONS, needs_solutions, nn_kata, read_until
+from ..helpers import NN_KATA, SOLUTIONS, needs_solutions, nn_kata, read_until
 
 
 def test_list_shows_the_manifest_in_order(env):

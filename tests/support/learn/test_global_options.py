@@ -5,7 +5,7 @@ import pytest
 from nn import cli
 from nn.impl import PROJECT_ROOT
 
-from .helpers import needs_solutions, nn_kata
+from ..helpers import needs_solutions, nn_kata
 
 # Every command, with the arguments it needs to get as far as reading its options.
 COMMANDS = {

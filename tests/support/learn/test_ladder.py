@@ -12,7 +12,7 @@ from nn.impl import PROJECT_ROOT
 from nn.suite.diagnose import MISCONCEPTIONS
 from tests.catalogue.bugs import BUGS
 
-from .helpers import SOLUTIONS, needs_solutions, nn_kata
+from ..helpers import SOLUTIONS, needs_solutions, nn_kata
 
 BUG = {b.id: b for b in BUGS}
 

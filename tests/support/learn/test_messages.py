@@ -8,7 +8,7 @@ import pytest
 
 from nn.impl import PROJECT_ROOT
 
-from .helpers import HANG_GUARD, NN_KATA, SOLUTIONS, needs_solutions, nn_kata
+from ..helpers import HANG_GUARD, NN_KATA, SOLUTIONS, needs_solutions, nn_kata
 
 
 def test_a_missing_implementation_names_each_place_once(env, tmp_path):

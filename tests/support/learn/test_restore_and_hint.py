@@ -1,5 +1,5 @@
 """``nn-kata restore KATA`` undoes ``reset``; ``nn-kata hint`` without a kata takes the next one."""
-from .helpers import FIXTURES, needs_solutions, nn_kata
+from ..helpers import FIXTURES, needs_solutions, nn_kata
 
 SOFTMAX_STUB = "    raise NotImplementedError(\"kata 'softmax': not yet"
 SOFTMAX_MINE = "    e = np.exp(Z - Z.max(axis=0, keepdims=True))\n    return e / e.sum(axis=0, keepdims=True)\n"

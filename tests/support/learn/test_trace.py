@@ -7,7 +7,7 @@ import pytest
 
 from tests.catalogue.bugs import BUGS
 
-from .helpers import SOLUTIONS, needs_solutions, nn_kata
+from ..helpers import SOLUTIONS, needs_solutions, nn_kata
 
 BUG = {b.id: b for b in BUGS}
 

@@ -8,7 +8,7 @@ from nn import manifest
 from nn.learn.unlock import judge, parse_shape
 from nn.suite.diagnose import get
 
-from .helpers import NN_KATA, PROJECT_ROOT, needs_solutions, nn_kata
+from ..helpers import NN_KATA, PROJECT_ROOT, needs_solutions, nn_kata
 
 RIGHT_BACKWARD = "(10, 784)\n(10, 1)\na\na\n"
 

@@ -30,7 +30,7 @@ def variant(tmp_path: Path, base: Path, **appended: str) -> Path:
 
 def run(impl: Path, mode: str, *files: str, timeout: float = 10.0) -> str:
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--impl={impl}",
-                           f"--worker={mode}", f"--kata-timeout={timeout}", *files], cwd=PROJECT_ROOT,
+                           f"--worker={mode}", f"--check-timeout={timeout}", *files], cwd=PROJECT_ROOT,
                           capture_output=True, text=True)
     return proc.stdout + proc.stderr
 
@@ -94,7 +94,7 @@ def test_a_function_that_returns_its_argument_is_seen_returning_it(tmp_path, mod
 
 def test_the_sandboxs_empty_tmp_is_mounted_before_what_may_live_under_it(tmp_path):
     """A checkout under /tmp keeps NumPy there: an empty /tmp mounted after it would hide it."""
-    from nn.suite import sandbox
+    from nn.worker import sandbox
 
     argv, _ = sandbox.command("bwrap", tmp_path, "impl/", tmp_path)
     tmpfs = next(i for i in range(len(argv) - 1) if argv[i] == "--tmpfs" and argv[i + 1] == "/tmp")
@@ -121,7 +121,7 @@ def test_a_sandbox_that_forks_too_many_processes_is_killed_whole(tmp_path, mode)
     to root), so the trusted side counts: past MAX_PROCESSES the whole sandbox is killed."""
     import time
 
-    from nn.suite import sandbox
+    from nn.worker import sandbox
 
     if mode == "bwrap" and sandbox.bwrap_works() is not None:
         pytest.skip(sandbox.bwrap_works())

@@ -3,7 +3,7 @@
 ones) as ``nn-kata examplar`` judges them for a learner.
 
 The tests are untrusted code: they never run in the grader's interpreter. Each wheat and each
-chaff runs in its own process, in the sandbox the worker uses (``nn.suite.examplar``), under a
+chaff runs in its own process, in the sandbox the worker uses (``nn.examplar.variants``), under a
 neutral directory name, every implementation loaded the same way. The score depends only on
 what this side observes of those processes: an implementation is rejected when its process
 ends with pytest's "some tests failed" status, and nothing else. So:
@@ -26,8 +26,8 @@ import threading
 from pathlib import Path
 
 from .. import manifest
-from ..suite import examplar as core
-from ..suite import examplar_run as run
+from . import variants as core
+from . import run
 
 HIDDEN_CHAFFS = "examplar"
 _LOCK = threading.Lock()

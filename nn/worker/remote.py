@@ -1,6 +1,6 @@
 """The trusted side of a worker: an implementation whose functions run in another process.
 
-``RemoteImplementation`` starts a worker (``nn/worker.py``, through ``nn.suite.sandbox``),
+``RemoteImplementation`` starts a worker (``nn/worker/serve.py``, through ``nn.worker.sandbox``),
 has it import the implementation module by module, and calls its functions with plain
 data. Callbacks from the worker (a callable argument, or a function of another kata that
 the suite stands in for with its oracle) run here. Every message is checked; a worker that
@@ -22,9 +22,9 @@ import numpy as np
 
 from .. import manifest
 from ..impl import ImplementationError, shown
-from ..changes import changed, remember, update_arguments, update_in_place
-from ..protocol import ProtocolError, Unsendable, decode, encode, forget, read_frame, write_frame
-from . import oracles, sandbox
+from .changes import changed, remember, update_arguments, update_in_place
+from .protocol import ProtocolError, Unsendable, decode, encode, forget, read_frame, write_frame
+from . import sandbox
 
 MAX_MESSAGE = 64 * 1024 * 1024  # far above any check's data; bounds what a worker can make this process hold
 
@@ -63,7 +63,10 @@ class RemoteImplementation:
     """An implementation directory served by a worker process in ``mode`` (process or bwrap)."""
 
     def __init__(self, directory: str | Path, mode: str, label: str | None = None, memory_mb: int = 2048,
-                 import_timeout: float = 10.0):
+                 import_timeout: float = 10.0, stand_in_functions=None):
+        """``stand_in_functions``: the object whose functions answer the worker's calls to a
+        function this side stands in for (the suite passes its oracles); without it no such
+        call is answered."""
         self.path = Path(directory).resolve()
         if not self.path.is_dir():
             raise ImplementationError(f"implementation directory {self.path} does not exist")
@@ -74,6 +77,7 @@ class RemoteImplementation:
         self.broken: dict[str, str] = {}
         self.proc = None
         self.stand_ins: dict[str, str] = {}
+        self.stand_in_functions = stand_in_functions
         self._sent_stand_ins: dict | None = None
         self._outer: list = []
         self._deadline: float | None = None  # while a module is imported: when it must be done
@@ -200,8 +204,8 @@ class RemoteImplementation:
             fn = callbacks.get(ident) if isinstance(ident, int) else None
             if fn is None:
                 raise ProtocolError(f"a callback to an unknown function ({ident!r})")
-        elif isinstance(name, str) and name in self.stand_ins:
-            fn = getattr(oracles, name)
+        elif isinstance(name, str) and name in self.stand_ins and self.stand_in_functions is not None:
+            fn = getattr(self.stand_in_functions, name)
         else:  # not a function this kata may lean on: the code that called it gets an error
             fn = _refused(name)
         try:

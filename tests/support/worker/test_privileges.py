@@ -17,8 +17,8 @@ import pytest
 
 from nn.grade import engine
 from nn.impl import PROJECT_ROOT
-from nn.suite import sandbox
-from nn.suite.remote import RemoteImplementation
+from nn.worker import sandbox
+from nn.worker.remote import RemoteImplementation
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "katas"

@@ -1,8 +1,8 @@
 """A process that runs one implementation's functions on request: the one mechanism behind
 the grader's sandboxed worker and the suite's ``--worker`` modes, which run the same tests
-against the same code out of process. It speaks ``nn/protocol.py``.
+against the same code out of process. It speaks ``nn/worker/protocol.py``.
 
-The trusted side (``nn.suite.remote``) sends a function's name and its arguments; this
+The trusted side (``nn.worker.remote``) sends a function's name and its arguments; this
 process calls the implementation's function and sends back the result, the arguments as
 they are after the call (so in-place changes are seen), the warnings it raised and whether
 it touched NumPy's global random state. Only plain data crosses: numeric and boolean
@@ -31,7 +31,7 @@ if __name__ == "__main__":  # run with -I -S: only this directory and NumPy's si
 import numpy as np  # noqa: E402
 
 try:
-    from . import impl as _impl
+    from .. import impl as _impl
     from .changes import changed, remember, update_arguments
     from .protocol import ProtocolError, Unsendable, decode, encode, read_frame, write_frame
 except ImportError:  # run as a script inside the sandbox, beside copies of impl.py, protocol.py and changes.py
@@ -239,7 +239,7 @@ def _same_state(a: tuple, b: tuple) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """``worker.py IMPL_DIR LABEL [SITE_DIR ...]``: serve on the standard input and output."""
+    """``serve.py IMPL_DIR LABEL [SITE_DIR ...]``: serve on the standard input and output."""
     directory, label = argv[0], argv[1]
     # The protocol gets private copies of the standard streams; what the implementation
     # prints goes to standard error, which the trusted side keeps apart from any verdict.

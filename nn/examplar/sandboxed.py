@@ -1,5 +1,5 @@
 """The side of examplar grading that runs in the sandbox: a learner's test file against one
-implementation, with pytest, in a process of its own (started by ``nn.suite.examplar_run``).
+implementation, with pytest, in a process of its own (started by ``nn.examplar.run``).
 
 Run as a script, this file needs only the standard library, pytest, and ``impl.py``,
 ``plan.json`` and the test file beside it: in the sandbox they sit alone in a directory, the

@@ -1,4 +1,4 @@
-"""The worker protocol (nn/protocol.py) and its trusted side (nn/suite/remote.py): values
+"""The worker protocol (nn/worker/protocol.py) and its trusted side (nn/worker/remote.py): values
 cross unchanged, in-place changes come back, and anything malformed is a ProtocolError,
 never a crash or a pass."""
 from __future__ import annotations
@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nn.impl import PROJECT_ROOT
-from nn.changes import changed, remember, update_arguments, update_in_place
-from nn.protocol import KEEP, ProtocolError, Unsendable, decode, encode, forget, read_frame, write_frame
-from nn.suite.remote import RemoteError, RemoteImplementation, WorkerDied
+from nn.worker.changes import changed, remember, update_arguments, update_in_place
+from nn.worker.protocol import KEEP, ProtocolError, Unsendable, decode, encode, forget, read_frame, write_frame
+from nn.worker.remote import RemoteError, RemoteImplementation, WorkerDied
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 DTYPES = st.sampled_from(["bool", "int8", "uint8", "int32", "int64", "uint64", "float16", "float32", "float64"])

@@ -43,7 +43,7 @@ def _plan(config) -> dict:
     else:  # the learner's own run of pytest: their implementation alone
         from ..impl import resolve_impl_dir
 
-        spec = config.getoption("impl", default=None) or "katas"
+        spec = config.getoption("impl", default=None) or manifest.DEFAULT_IMPL
         plan = {"impls": [{"id": "yours", "role": "yours", "dir": str(resolve_impl_dir(spec, root=Path(str(config.rootpath))))}],
                 "timeout": 0}
     config._nn_examplar_plan = plan
@@ -98,7 +98,7 @@ def pytest_generate_tests(metafunc):
 def examplar_impl(request):
     """The implementation this run of the test is pointed at."""
     from ..impl import Implementation
-    from .examplar_pack import PackedImplementation
+    from .variants import PackedImplementation
 
     spec, loaded = request.param, request.config._nn_examplar_loaded
     if spec["id"] not in loaded:
@@ -190,9 +190,9 @@ def pytest_runtest_call(item):
         pytest.skip(f"not run: it ran past the time limit against {slow}")
     if _impl_id(item) == "yours" and item.config._nn_examplar_slow.get(("yours",)):
         pytest.skip("not run: your own implementation ran past the time limit in an earlier test")
-    from ..suite.plugin import _time_limit_seconds
+    from ..suite.plugin import time_limit_seconds
 
-    with _time_limit_seconds(limit, _on_alarm):
+    with time_limit_seconds(limit, _on_alarm):
         yield
 
 

@@ -11,7 +11,7 @@ from nn.impl import PROJECT_ROOT
 
 NN_KATA = Path(sys.executable).with_name("nn-kata")
 PYTHON = Path(sys.executable)
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 SOLUTIONS = PROJECT_ROOT / "solutions"
 needs_solutions = pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="solutions/ is not here")
 # Only a hang trips this: no command here comes near it, however busy the machine.

@@ -1,8 +1,8 @@
-"""``nn-kata examplar KATA``: the learner's own tests (``mytests/test_KATA.py``) judged against
+"""The learner's ``nn-kata examplar KATA`` (called by ``nn.learn.commands``): the learner's own tests (``mytests/test_KATA.py``) judged against
 correct implementations (wheats) and buggy ones (chaffs), after Brown University's Examplar.
 
 One pytest process runs the test file once per implementation: the fixtures of
-``nn.learn.examplar_fixtures`` load each variant as a private package, so nothing is paid
+``nn.examplar.fixtures`` load each variant as a private package, so nothing is paid
 twice. Meanwhile the learner's own implementation is checked; it counts as a wheat when
 it passes its kata.
 
@@ -29,6 +29,7 @@ from .. import manifest
 from ..impl import PROJECT_ROOT, shown
 from ..usage import UsageError, impl_dir
 from ..usage import kata as kata_named
+from .variants import variants
 
 SESSION_TIMEOUT = 300.0
 
@@ -50,11 +51,11 @@ def run_session(tests: Path, impls: list[dict], limit: float, total: float = SES
         plan = Path(tmp) / "plan.json"
         plan.write_text(json.dumps({"impls": impls, "timeout": limit, "out": str(out)}))
         cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "nn.suite.plugin",
-               "-p", "nn.learn.examplar_fixtures", "-q", "--no-header", "-p", "no:warnings", "--tb=no",
+               "-p", "nn.examplar.fixtures", "-q", "--no-header", "-p", "no:warnings", "--tb=no",
                "-o", "addopts=", f"--rootdir={PROJECT_ROOT}",
                # The time limit is examplar's own, per test and implementation: the suite's per-kata
                # limit would let one slow implementation mark the kata's later checks "not run" for all.
-               "--kata-timeout=0", str(tests)]
+               "--check-timeout=0", str(tests)]
         env = dict(os.environ, NN_EXAMPLAR_PLAN=str(plan))
         try:
             proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
@@ -95,11 +96,9 @@ def _clip(line: str, width: int = 110) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
-def _own_status(impl: Path, kata: str, timeout: float, into: dict) -> None:
-    from .commands import compute_status
-
+def _own_status(status, impl: Path, kata: str, timeout: float, into: dict) -> None:
     try:
-        into["result"] = compute_status(impl, [kata], timeout=timeout)[kata]
+        into["result"] = status(impl, [kata], timeout=timeout)[kata]
     except Exception as exc:  # the learner's code is the learner's: it only decides whether it counts
         into["error"] = str(exc)
 
@@ -188,19 +187,21 @@ def report(kata: manifest.Kata, tests_path: Path, verdict: dict, seconds: float,
     return "\n".join(lines), ok
 
 
-def cmd_examplar(args) -> int:
-    from . import examplar_pack
-
+def examine(args, status, state: Path) -> int:
+    """``nn-kata examplar KATA``, with ``args`` as the parser gives them: the report printed, 0
+    when every test is valid and every chaff is caught. ``status(impl, [kata], timeout=)``
+    checks the learner's own implementation (it counts as a wheat when it passes); the
+    variants are built under ``state``."""
     kata = kata_named(args.kata)
     impl = impl_dir(args)
     tests_path = tests_file(args, kata)
     start = time.perf_counter()
-    entries, _origin = examplar_pack.variants(kata.name)
+    entries, _origin = variants(kata.name, state)
     if not entries:
         raise UsageError("no wheats and chaffs to run your tests against: neither tests/catalogue with solutions/ "
                          "nor examplar-pack/ is in this project (ask your instructor for the pack)")
     own: dict = {}
-    checker = threading.Thread(target=_own_status, args=(impl, kata.name, args.timeout, own), daemon=True)
+    checker = threading.Thread(target=_own_status, args=(status, impl, kata.name, args.timeout, own), daemon=True)
     checker.start()
     yours = {"id": "yours", "role": "yours", "dir": str(impl),
              "title": f"your own {kata.name} in {shown(impl)} (it passes the kata)"}

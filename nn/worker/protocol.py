@@ -1,4 +1,4 @@
-"""The plain-data protocol between the trusted side and a worker process (``nn/worker.py``).
+"""The plain-data protocol between the trusted side and a worker process (``nn/worker/serve.py``).
 
 Only plain data crosses: numeric and boolean ndarrays (dtype, shape, order and bytes,
 rebuilt by the receiver, so no subclass and no ``__eq__`` survives), NumPy scalars, Python

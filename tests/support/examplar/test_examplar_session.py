@@ -8,7 +8,7 @@ import pytest
 from nn.impl import PROJECT_ROOT
 from tests.catalogue.bugs import BUGS
 
-from .helpers import FIXTURES, SOLUTIONS, nn_kata
+from ..helpers import FIXTURES, SOLUTIONS, nn_kata
 
 needs_catalogue = pytest.mark.skipif(not SOLUTIONS.is_dir() or not (PROJECT_ROOT / "tests" / "catalogue").is_dir(),
                                      reason="solutions/ and tests/catalogue are not here")
@@ -159,18 +159,18 @@ def test_a_test_that_ends_the_process_is_named_with_the_implementation_it_ran_ag
 
 def test_a_shipped_pack_runs_without_the_catalogues_and_holds_no_source(tmp_path, monkeypatch):
     """What a starter ships in place of tests/catalogue and solutions/: bytecode only."""
-    from nn.learn import examplar_pack
-    from nn.suite import examplar as core
+    from nn.examplar import variants as core
+    from nn.learn.state import STATE_DIR
 
-    pack = examplar_pack.write_pack(tmp_path / "examplar-pack")
+    pack = core.write_pack(tmp_path / "examplar-pack")
     assert not list(pack.rglob("*.py"))
     monkeypatch.setattr(core, "CATALOGUE", tmp_path / "no-catalogue")
     monkeypatch.setattr(core, "SHIPPED", pack)
-    entries, origin = examplar_pack.variants("softmax")
+    entries, origin = core.variants("softmax", STATE_DIR)
     assert origin == "examplar-pack/"
     assert sum(e["role"] == "chaff" for e in entries) == SOFTMAX_CHAFFS
     chaff = next(e for e in entries if e["name"] == "softmax-no-max-shift")
-    softmax = examplar_pack.PackedImplementation(chaff["dir"]).function("softmax")
+    softmax = core.PackedImplementation(chaff["dir"]).function("softmax")
     import inspect
 
     import numpy as np

@@ -1,4 +1,4 @@
-"""What goes back after a call across the worker protocol (``nn/protocol.py``): the arguments
+"""What goes back after a call across the worker protocol (``nn/worker/protocol.py``): the arguments
 as they are after it, so that a change made in place on one side is made on the other.
 
 Arguments go back after every call, and most do not change (a data set, a callback's inputs):

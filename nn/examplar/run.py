@@ -1,6 +1,6 @@
 """Running untrusted tests (a learner's ``mytests/test_KATA.py``, when grading) against the
-wheats and chaffs of ``nn.suite.examplar``: each implementation in its own sandboxed process
-(``nn.suite.sandbox``, the grader's sandbox) under a neutral, random directory name, every
+wheats and chaffs of ``nn.examplar.variants``: each implementation in its own sandboxed process
+(``nn.worker.sandbox``, the grader's sandbox) under a neutral, random directory name, every
 implementation loaded the same way (``neutral_copy``). What counts is what the trusted side
 observes: whether the process ended with pytest's "some tests failed" status. What the
 process says about its tests is read for messages only.
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import manifest
-from . import sandbox
+from ..worker import sandbox
 
 
 RUNNER = Path(__file__).with_name("examplar_sandboxed.py")

@@ -18,8 +18,8 @@ import subprocess
 import sys
 import threading
 
-PRELOAD = ("numpy", "scipy.special", "pytest", "hypothesis", "hypothesis.extra.numpy", "nn.manifest", "nn.worker",
-           "nn.suite.plugin", "nn.suite.assertions", "nn.suite.strategies", "nn.suite.oracles", "nn.suite.remote",
+PRELOAD = ("numpy", "scipy.special", "pytest", "hypothesis", "hypothesis.extra.numpy", "nn.manifest", "nn.worker.serve",
+           "nn.suite.plugin", "nn.suite.assertions", "nn.suite.strategies", "nn.suite.oracles", "nn.worker.remote",
            "nn.suite.gradient_check", "nn.suite.stats")
 
 
@@ -64,7 +64,7 @@ class ForkServer:
     def __init__(self, env: dict | None = None, preload: tuple = PRELOAD):
         self.sock, theirs = socket.socketpair()
         self.lock = threading.Lock()
-        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "nn.suite.forkserver", str(theirs.fileno()),
+        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "nn.worker.forkserver", str(theirs.fileno()),
                                       ",".join(preload)], pass_fds=(theirs.fileno(),), env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()

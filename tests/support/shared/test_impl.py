@@ -117,6 +117,6 @@ def test_an_infinite_loop_is_stopped(tmp_path):
         "def relu(Z):\n    while True:\n        pass\n"
         "def relu_backward(dA, Z):\n    raise NotImplementedError\n"
         "def softmax(Z):\n    raise NotImplementedError\n")
-    proc = _pytest(["--impl", str(d), "--kata-timeout", "1", "tests/katas/test_relu.py::test_relu_leaves_z_unchanged"], PROJECT_ROOT)
+    proc = _pytest(["--impl", str(d), "--check-timeout", "1", "tests/katas/test_relu.py::test_relu_leaves_z_unchanged"], PROJECT_ROOT)
     assert proc.returncode == 1
     assert "stopped after 1 s" in proc.stdout

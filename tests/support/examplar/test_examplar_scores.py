@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from nn.impl import PROJECT_ROOT
-from nn.suite import sandbox
+from nn.worker import sandbox
 from tests.catalogue.bugs import BUGS
 
 pytestmark = pytest.mark.skipif(not (PROJECT_ROOT / "solutions").is_dir()
@@ -89,7 +89,7 @@ def write_tests(tmp_path, source, kata="softmax"):
 
 
 def grade(tmp_path, source, kata="softmax", hidden=None, **limits):
-    from nn.grade.examplar import grade_kata
+    from nn.examplar.scores import grade_kata
 
     return grade_kata(kata, write_tests(tmp_path, source, kata), weight=2.0, mode=MODE, hidden=hidden,
                       **{**GENEROUS, **limits})
@@ -116,7 +116,7 @@ def test_a_valid_thorough_file_scores_full_and_hidden_chaffs_count(thorough):
 
 
 def test_no_file_or_an_empty_file_scores_0_with_a_message(tmp_path):
-    from nn.grade.examplar import grade_kata
+    from nn.examplar.scores import grade_kata
 
     missing = grade_kata("softmax", tmp_path / "nothing", weight=2.0, mode=MODE, **GENEROUS)
     assert missing["points"] == 0 and "no mytests/test_softmax.py" in missing["message"]
@@ -221,7 +221,7 @@ def test_the_examplar_table_of_a_points_file_is_checked(tmp_path):
 
 
 def test_outside_the_sandbox_no_examplar_credit_is_given(tmp_path):
-    from nn.grade.examplar import grade_all_katas
+    from nn.examplar.scores import grade_all_katas
 
     grades = grade_all_katas(tmp_path, table={}, mode="process")
     assert all(g["points"] == 0 and "only inside the bubblewrap sandbox" in g["message"] for g in grades)
@@ -230,8 +230,8 @@ def test_outside_the_sandbox_no_examplar_credit_is_given(tmp_path):
 def test_wheats_and_chaffs_run_in_one_batch_in_a_random_order(tmp_path, monkeypatch):
     """Nothing a run can observe, such as when it starts or what ran before it, says whether it is a
     wheat or a chaff: they run interleaved, in an order drawn anew for every grading."""
-    from nn.grade import examplar as grading
-    from nn.suite import examplar_run
+    from nn.examplar import scores as grading
+    from nn.examplar import run as examplar_run
 
     orders = []
 
@@ -254,7 +254,7 @@ def test_the_grading_deadline_stops_the_runs_not_started(tmp_path):
     """A file of tests that all hang costs at most what is left of the grading's total time."""
     import time
 
-    from nn.grade.examplar import grade_kata
+    from nn.examplar.scores import grade_kata
 
     tests = write_tests(tmp_path, "def test_x(softmax):\n    while True:\n        pass\n")
     start = time.monotonic()

@@ -1,8 +1,8 @@
-"""How a worker process (``nn/worker.py``) is started: as a plain process, or inside a
+"""How a worker process (``nn/worker/serve.py``) is started: as a plain process, or inside a
 bubblewrap sandbox.
 
 ``process``: a separate interpreter, started with ``-I -S`` from a private directory that
-holds only ``worker.py``, ``protocol.py``, ``changes.py`` and ``impl.py``, with NumPy's site
+holds only ``serve.py``, ``protocol.py``, ``changes.py`` and ``impl.py``, with NumPy's site
 directory added by hand, so neither the project nor an editable install of ``nn`` is on its
 path. Limits on memory, file size, core dumps, CPU time and processes. ``bwrap``: the same, inside bubblewrap: no
 network, its own PID namespace (nothing outlives it), ``--die-with-parent``, uid and gid 65534
@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy
 
-NN_DIR = Path(__file__).resolve().parent.parent
+WORKER_DIR = Path(__file__).resolve().parent
+NN_DIR = WORKER_DIR.parent
 MODES = ("process", "bwrap")
 DROP_UID = 65534  # "nobody": who a worker is when the grader runs as root
 DEFAULT_CPU_SECONDS = 3600  # a worker's CPU time when no grading budget is given (a learner's pytest --worker)
@@ -58,11 +59,15 @@ def site_dirs() -> list[str]:
     return list(dict.fromkeys(str(Path(m.__file__).resolve().parent.parent) for m in (numpy, scipy)))
 
 
+WORKER_FILES = (WORKER_DIR / "serve.py", WORKER_DIR / "protocol.py", WORKER_DIR / "changes.py", NN_DIR / "impl.py")
+
+
 def worker_files(dest: Path) -> Path:
-    """A directory holding only copies of worker.py, protocol.py, changes.py and impl.py: the worker's sys.path[0]."""
+    """A directory holding only copies of serve.py, protocol.py, changes.py (this package) and
+    nn/impl.py: the worker's sys.path[0]."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("worker.py", "protocol.py", "changes.py", "impl.py"):
-        shutil.copyfile(NN_DIR / name, dest / name)
+    for path in WORKER_FILES:
+        shutil.copyfile(path, dest / path.name)
     return dest
 
 
@@ -119,9 +124,9 @@ def _ro_paths() -> list[str]:
     return kept
 
 
-def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "worker.py") -> tuple[list[str], str]:
+def command(mode: str, impl_dir: Path, label: str, files: Path, script: str = "serve.py") -> tuple[list[str], str]:
     """(argv, cwd) of a worker for ``impl_dir`` in ``mode``; ``files`` from ``worker_files``.
-    ``script``: the file of ``files`` to run (examplar grading runs its own, nn/suite/examplar_sandboxed.py)."""
+    ``script``: the file of ``files`` to run (examplar grading runs its own, nn/examplar/sandboxed.py)."""
     script_args = ["-I", "-S"]
     if mode == "process":
         return [_python(), *script_args, str(files / script), str(impl_dir), label, *site_dirs()], str(files)
@@ -255,7 +260,7 @@ def _probe(mode: str, drop: bool) -> str | None:
     return f"{what} did not start: {err}" if proc.returncode != 0 else None
 
 
-def start(mode: str, impl_dir: Path, label: str, files: Path, memory_mb: int = 2048, script: str = "worker.py",
+def start(mode: str, impl_dir: Path, label: str, files: Path, memory_mb: int = 2048, script: str = "serve.py",
           stdin=subprocess.PIPE, stderr=None, cpu_seconds: int | None = None, drop: bool | None = None) -> subprocess.Popen:
     """A worker for ``impl_dir`` (see ``command``) with ``cpu_seconds`` of CPU time (else the grading's
     NN_KATAS_WORKER_CPU_SECONDS, else DEFAULT_CPU_SECONDS), as DROP_UID if ``drop`` (else ``dropping``)."""

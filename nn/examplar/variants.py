@@ -1,5 +1,5 @@
-"""The examplar core shared by the learner's ``nn-kata examplar`` (``nn.learn.examplar``) and
-``nn-kata grade --examplar`` (``nn.grade.examplar``): the wheats and chaffs, and how a test
+"""The examplar core shared by the learner's ``nn-kata examplar`` (``nn.examplar.session``) and
+``nn-kata grade --examplar`` (``nn.examplar.scores``): the wheats and chaffs, and how a test
 file is run against them in the sandbox.
 
 - **The variants.** Each wheat (a correct variant) and chaff (a buggy one) of
@@ -8,12 +8,12 @@ file is run against them in the sandbox.
   ``tests/catalogue.Variant.build`` writes it. They are built once into ``ROOT/<key>/`` (the
   key hashes the catalogues, the reference, this file and the Python bytecode version) and
   reused until one of those changes. Where the catalogues and ``solutions/`` are not there (a
-  learner's starter), a pack built by ``python -m nn.learn.examplar_pack DIR`` and shipped
+  learner's starter), a pack built by ``python -m nn.examplar.variants DIR`` and shipped
   as ``examplar-pack/`` at the project root is used instead: the same layout, with nothing
   in it written out as source.
 - **Naming a wheat** without showing its code: "a correct softmax that uses scipy.special.logsumexp".
 - **Running untrusted tests** against them, each in its own sandboxed process, lives in
-  ``nn.suite.examplar_run``.
+  ``nn.examplar.run``.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..impl import PROJECT_ROOT, Implementation
-from . import diagnose
+from ..suite import diagnose
 
 CATALOGUE = PROJECT_ROOT / "tests" / "catalogue"
 REFERENCE = PROJECT_ROOT / "solutions"
@@ -56,7 +56,10 @@ class PackedImplementation(Implementation):
 
 
 def _load_catalogue():
-    """tests/catalogue as a private module read from its files (nn/ never imports tests/)."""
+    """tests/catalogue, loaded from its files as a private module (``_nn_examplar_catalogue``).
+    This is the one place nn/ runs code of tests/: the catalogue is the variants' source, and
+    it is there only in a checkout of the project; a starter ships the built pack instead.
+    Never a ``tests`` import, so the package needs no tests/ on its path."""
     name = "_nn_examplar_catalogue"
     if name in sys.modules:
         return sys.modules[name]
@@ -247,3 +250,7 @@ def describe_wheat(variant) -> str:
     if function is None:
         return f"a correct {variant.kata} written another way ({variant.id.replace('-', ' ')})"
     return f"a correct {function} that {how}"
+
+
+if __name__ == "__main__":  # python -m nn.examplar.variants DIR: the pack a starter ships
+    print(write_pack(Path(sys.argv[1] if len(sys.argv) > 1 else "examplar-pack")))
