@@ -1,14 +1,15 @@
-"""nn-katas support package, grouped by role:
+"""nn-katas support package, one room per idea (imports go one way, down this list):
 
-- ``nn.suite``: what the kata tests stand on (plugin, assertions, oracles, strategies).
-- ``nn.learn``: the learner's loop (status, check, hint, watch, reset, restore, list).
-- ``nn.train``: data, training, recipes and plots.
-- ``nn.grade``: grading, archives, reports, exports and autograders.
+- ``nn.learn``, ``nn.train``, ``nn.grade``: the roles (the learner's loop; data, training
+  and plots; grading, reports, exports and autograders), independent of one another.
+- ``nn.examplar``: a learner's own tests against correct and buggy variants.
+- ``nn.suite``: what the kata tests stand on (plugin, seam, assertions, oracles, strategies).
+- ``nn.worker``: the process that runs an implementation's functions, and its sandbox.
 
-At the top, only what every role shares: the manifest (``manifest``, ``katas.toml``), the
-implementation loader (``impl``), the shipped stubs (``stubs``), the worker that runs an implementation's
-functions on request and its plain-data protocol (``worker``, ``protocol``), command-line
-usage errors (``usage``), a progress line (``progress``) and the ``nn-kata`` parser (``cli``).
+At the top, only what every room shares: the manifest and the defaults (``manifest``,
+``katas.toml``), the implementation loader (``impl``), the shipped stubs (``stubs``),
+command-line usage errors (``usage``), a progress line (``progress``), and the ``nn-kata``
+parser (``cli``). CONTRIBUTING.md draws the rooms.
 
 In a notebook, a script or the REPL::
 

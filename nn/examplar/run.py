@@ -28,7 +28,7 @@ from .. import manifest
 from ..worker import sandbox
 
 
-RUNNER = Path(__file__).with_name("examplar_sandboxed.py")
+RUNNER = Path(__file__).with_name("sandboxed.py")
 ACCEPTED, REJECTED, BROKEN = "accepted", "rejected", "broken"
 # What the runner in the sandbox exits with (pytest's status moved up by 100, so that no
 # status of bubblewrap or of the interpreter itself reads as a verdict): 100 is "every test

@@ -35,7 +35,8 @@ SESSION_TIMEOUT = 300.0
 
 
 def tests_file(args, kata: manifest.Kata) -> Path:
-    path = Path(args.tests).expanduser() if args.tests else PROJECT_ROOT / "mytests" / f"test_{kata.name}.py"
+    # Like --impl's directory: from where you are first, then from the project.
+    path = Path(args.tests).expanduser() if args.tests else Path("mytests") / f"test_{kata.name}.py"
     if not path.is_absolute():
         path = (Path.cwd() / path) if (Path.cwd() / path).exists() else PROJECT_ROOT / path
     if not path.is_file():

@@ -42,9 +42,11 @@ def file_bytes(path: Path) -> bytes:
 
 
 def suite_digest() -> str:
-    """A digest of the suite's machinery: the shared modules, the suite, the manifest and conftest.py."""
+    """A digest of the suite's machinery: the shared modules, the worker, the suite, examplar,
+    the manifest and conftest.py."""
     h = hashlib.sha256()
-    files = sorted(_NN_DIR.glob("*.py")) + sorted((_NN_DIR / "suite").glob("*.py"))
+    files = sorted(_NN_DIR.glob("*.py")) + [p for room in ("worker", "suite", "examplar")
+                                            for p in sorted((_NN_DIR / room).glob("*.py"))]
     for path in files + [_NN_DIR / "katas.toml", PROJECT_ROOT / "conftest.py"]:
         h.update(str(path.relative_to(_NN_DIR.parent)).encode() + file_bytes(path))
     return h.hexdigest()
