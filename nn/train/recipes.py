@@ -2,7 +2,7 @@
 builds its parser from this, and `nn-kata status` must not pay for numpy."""
 
 # Options given on the command line win over the recipe's.
-# The figures are bench/bench_training.py's, on the 784-10-10 network (see the README).
+# The figures are bench/bench_training.py's, on the 784-10-10 network (docs/benchmarks.md).
 RECIPES = {
     "seed": ({}, "the seed's: alpha 0.1, 500 full-batch steps of plain gradient descent"),
     "best": ({"epochs": 20, "batch_size": 32, "alpha": 0.05, "optimizer": "momentum", "standardize": True,

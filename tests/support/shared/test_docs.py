@@ -5,8 +5,9 @@
   ``mytests/``, a state directory of its own). Each output line shown must appear in the
   actual output, in order: a line ``...`` stands for any lines, a line ending in ``...`` for
   any line that begins so, and timings (``1.8 s``) may differ. A comment
-  ``<!-- docs-test: DEST = SRC; ... -->`` just before the block copies project files into the
-  scratch directory first (a learner's file in a given state).
+  ``<!-- docs-test: DEST = SRC; DEST += SRC -->`` just before the block copies project files
+  into the scratch directory first, or puts a file's functions in place of a stub's: a
+  learner's file in a given state.
 - Every other command, in ``bash`` blocks and in inline code (``nn-kata ...``), is parsed as
   its program parses it: ``nn-kata`` by its own parser, ``pytest`` paths and markers against
   the project, a script's options against its source. The commands that install the project
@@ -180,14 +181,33 @@ def matches(shown: list[str], actual: list[str]) -> str | None:
     return None
 
 
+def replace_functions(stub: str, functions: str) -> str:
+    """``stub`` with each function that ``functions`` defines put in place of the stub's own
+    (so that line numbers are a learner's file's)."""
+    import ast
+
+    lines = stub.splitlines(keepends=True)
+    new = {f.name: f for f in ast.parse(functions).body if isinstance(f, ast.FunctionDef)}
+    source = functions.splitlines(keepends=True)
+    for old in sorted((f for f in ast.parse(stub).body if isinstance(f, ast.FunctionDef) and f.name in new),
+                      key=lambda f: f.lineno, reverse=True):
+        f = new[old.name]
+        lines[old.lineno - 1:old.end_lineno] = source[f.lineno - 1:f.end_lineno]
+    return "".join(lines)
+
+
 def _scratch(tmp_path: Path, setup: str) -> Path:
     work = tmp_path / "learner"
     for folder in ("katas", "mytests"):
         shutil.copytree(PROJECT_ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for copy in filter(None, (c.strip() for c in setup.split(";"))):
-        dest, src = (s.strip() for s in copy.split("="))
+        append = "+=" in copy
+        dest, src = (s.strip() for s in copy.split("+=" if append else "="))
         (work / dest).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(PROJECT_ROOT / src, work / dest)
+        if append:
+            (work / dest).write_text(replace_functions((work / dest).read_text(), (PROJECT_ROOT / src).read_text()))
+        else:
+            shutil.copy(PROJECT_ROOT / src, work / dest)
     return work
 
 
