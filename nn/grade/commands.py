@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..usage import UsageError
-from .submission import check_writable, crashed, expected, grade_one, grading_kwargs, temporary_root
+from .submission import check_writable, crashed_report, expected, grade_one, grading_kwargs, policy, temporary_root
 
 
 def cmd_grade(args) -> int:
@@ -38,7 +38,7 @@ def cmd_grade(args) -> int:
         except UsageError:
             raise
         except Exception as exc:
-            report, status = crashed(student, exc, kwargs, {}), 1
+            report, status = crashed_report(student, exc, kwargs, {}), 1
     if found:
         report.notes.insert(0, found)
     previous = previous_scores(getattr(args, "metadata", None))
@@ -92,7 +92,7 @@ def cmd_autograder(args) -> int:
         raise UsageError("say what to build: --gradescope FILE.zip, --docker DIR and/or --github-actions DIR")
     if args.github_actions and args.github_classroom:
         raise UsageError("--github-classroom is the old name of --github-actions: give one of them")
-    _policy(args)  # a bad points file is refused now, not in every student's run
+    policy(args)  # a bad points file is refused now, not in every student's run
     hidden = None
     if args.hidden:
         from .hidden import check

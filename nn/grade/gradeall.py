@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..usage import UsageError
-from .submission import check_writable, crashed, expected, grade_one, grading_kwargs, temporary_root
+from .submission import check_writable, crashed_report, expected, grade_one, grading_kwargs, temporary_root
 from .reports import KataGrade, Report
 
 
@@ -158,7 +158,7 @@ def grade_all(args) -> int:
                 try:
                     report = grade_one(sub, student, kwargs, expected_ids)
                 except Exception as exc:  # this submission only: the others and the gradebook go on
-                    report = crashed(student, exc, kwargs, expected_ids)
+                    report = crashed_report(student, exc, kwargs, expected_ids)
                     crashed.append(student)
                 save(report, out / f"{student}.json", suite)
                 return student, report

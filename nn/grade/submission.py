@@ -15,7 +15,7 @@ from ..usage import UsageError
 from .reports import Report
 
 
-def _policy(args) -> tuple[dict, str]:
+def policy(args) -> tuple[dict, str]:
     """Points per kata and the credit policy: --credit, else the points file's, else kata."""
     from .reports import load_credit, load_points
     from .unpack import SubmissionError
@@ -29,7 +29,7 @@ def _policy(args) -> tuple[dict, str]:
 
 
 def grading_kwargs(args) -> dict:
-    points, credit = _policy(args)
+    points, credit = policy(args)
     from .reports import load_hints
 
     kwargs = dict(points=points, credit=credit, kata_timeout=args.kata_timeout, test_timeout=args.timeout,
@@ -122,7 +122,7 @@ def grade_one(submission: Path, student: str, kwargs: dict, expected: dict) -> R
     return report
 
 
-def crashed(student: str, exc: BaseException, kwargs: dict, expected: dict) -> Report:
+def crashed_report(student: str, exc: BaseException, kwargs: dict, expected: dict) -> Report:
     from .reports import not_graded
 
     report = not_graded(student, f"the grader failed on this submission ({type(exc).__name__}: {exc}); "

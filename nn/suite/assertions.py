@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from .tolerances import float32
 from . import diagnose as _diagnose
 
 
@@ -138,8 +139,8 @@ def assert_close(
     expected,
     call: str,
     *,
-    rtol: float = 1e-7,
-    atol: float = 1e-10,
+    rtol: float,
+    atol: float,
     what: str = "result",
     m: int | None = None,
     k: int | None = None,
@@ -149,7 +150,9 @@ def assert_close(
     wrong_m=(),
     nonfinite: str | None = "overflow",
 ) -> np.ndarray:
-    """Shape first, then values; the message names the worst entry and a likely mistake."""
+    """Shape first, then values; the message names the worst entry and a likely mistake.
+    ``rtol`` and ``atol`` have no default: each check names its quantity's tolerance
+    (``nn.suite.tolerances``), as ``**FLOAT64``."""
     expected = np.asarray(expected, dtype=np.float64)
     if actual is None:
         fail(f"{call} returned None", "returned-none")
@@ -193,15 +196,9 @@ def assert_scalar(value, call: str, what: str = "result", m: int | None = None) 
     return float(a)
 
 
-# One tolerance policy for float32 inputs, in every kata: the result is compared with the float64
-# answer for the same (float32) inputs, to about 100 float32 roundings of the largest entry.
-FLOAT32_RTOL = 1e-5
-
-
 def float32_atol(expected) -> float:
-    e = np.asarray(expected, dtype=np.float64)
-    scale = float(np.max(np.abs(e))) if e.size and np.all(np.isfinite(e)) else 1.0
-    return 1e-5 * max(scale, 1.0)
+    """The absolute part of the float32 tolerance (``nn.suite.tolerances.float32``)."""
+    return float32(expected).atol
 
 
 def assert_float_dtype(value, call: str, inputs: str, what: str = "result") -> np.ndarray:

@@ -336,4 +336,74 @@ CORRECT_ROUND_2 = [
     """),
 ]
 
-CORRECT = CORRECT_ROUND_1 + CORRECT_ROUND_2
+# Correct code that differs from the reference only within the contract's precision: a harmless
+# epsilon, another summation order, a compensated sum, a log-domain softmax. No check may be
+# stricter than the value check of the same output (nn/suite/tolerances.py), so each passes.
+CORRECT_PRECISION = [
+    C("softmax-eps-in-denominator", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            return e / (e.sum(axis=0, keepdims=True) + 1e-12)
+    """),
+    C("softmax-exp-of-log-softmax", "softmax", "activations", """
+        def softmax(Z):
+            from scipy.special import log_softmax
+            return np.exp(log_softmax(Z, axis=0))
+    """),
+    C("softmax-fsum-per-column", "softmax", "activations", """
+        def softmax(Z):
+            import math
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            sums = np.array([math.fsum(e[:, j].tolist()) for j in range(e.shape[1])])
+            return e / sums
+    """),
+    C("softmax-kahan-sum-down-columns", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            total = np.zeros(e.shape[1])
+            carry = np.zeros(e.shape[1])
+            for row in e:
+                y = row - carry
+                t = total + y
+                carry = (t - total) - y
+                total = t
+            return e / total
+    """),
+    C("softmax-sum-in-reverse-order", "softmax", "activations", """
+        def softmax(Z):
+            e = np.exp(Z - Z.max(axis=0, keepdims=True))
+            return e / e[::-1].sum(axis=0, keepdims=True)
+    """),
+    C("cross-entropy-fsum", "loss", "losses", """
+        def cross_entropy(A, Y):
+            import math
+            return -math.fsum(np.log(A[Y > 0]).tolist()) / A.shape[1]
+    """),
+    C("cross-entropy-per-example-then-mean", "loss", "losses", """
+        def cross_entropy(A, Y):
+            per_example = -np.sum(Y * np.log(np.where(Y > 0, A, 1.0)), axis=0)
+            return float(np.mean(per_example))
+    """),
+    C("linear-forward-transposed-product", "linear", "layers", """
+        def linear_forward(W, A_prev, b):
+            return (A_prev.T @ W.T).T + b
+    """),
+    C("linear-backward-mean-of-outer-products", "linear", "layers", """
+        def linear_backward(dZ, A_prev, W):
+            m = A_prev.shape[1]
+            dW = sum(np.outer(dZ[:, j], A_prev[:, j]) for j in range(m)) / m
+            db = np.sum(dZ, axis=1, keepdims=True) / m
+            return dW, db, W.T @ dZ
+    """),
+    C("backward-divide-by-m-first", "backward", "network", """
+        def backward(params, cache, X, Y):
+            m = X.shape[1]
+            dZ2 = (cache["A2"] - Y) / m
+            dW2 = dZ2 @ cache["A1"].T
+            db2 = dZ2.sum(axis=1, keepdims=True)
+            dZ1 = (params["W2"].T @ dZ2) * (cache["Z1"] > 0)
+            return {"dW1": dZ1 @ X.T, "db1": dZ1.sum(axis=1, keepdims=True), "dW2": dW2, "db2": db2}
+    """),
+]
+
+CORRECT = CORRECT_ROUND_1 + CORRECT_ROUND_2 + CORRECT_PRECISION

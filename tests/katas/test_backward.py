@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 
 from nn.suite import oracles
 from nn.suite import strategies as S
-from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
-                                 call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import (assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail)
 from nn.suite.gradient_check import check_gradient
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import CENTRAL_DIFFERENCE, FLOAT64, float32
 
 pytestmark = pytest.mark.kata_backward
 
@@ -65,7 +66,7 @@ def _check_param(impl, problem, key, sample=None):
         alternatives = []
         if key in ("W1", "b1"):
             alternatives = [(mid, alt[gkey]) for mid, alt in _hidden_layer_mistakes(params, cache, X, Y)]
-        assert_close(g, expected, text, what=gkey, rtol=1e-5, atol=1e-8, m=X.shape[1], k=Y.shape[0],
+        assert_close(g, expected, text, what=gkey, **CENTRAL_DIFFERENCE, m=X.shape[1], k=Y.shape[0],
                      alternatives=alternatives, wrong_m=(Y.shape[0], X.shape[0], params["W1"].shape[0]))
         fail(f"{text}: {result}")
 
@@ -115,11 +116,11 @@ def test_backward_dtypes_and_layouts(impl, case):
             fail(f"{text} returned no {key!r} (keys: {sorted(map(str, grads))})")
         g = assert_shape(grads[key], expected[key].shape, text, what=key, expected=expected[key])
         if case == "float32":
-            assert_close(g, expected[key], text, what=key, rtol=FLOAT32_RTOL, atol=float32_atol(expected[key]))
+            assert_close(g, expected[key], text, what=key, **float32(expected[key]))
             assert_float_dtype(grads[key], text, "float32", what=key)
         else:
             assert_float_dtype(grads[key], text, "float64", what=key)
-            assert_close(g, expected[key], text, what=key, rtol=1e-9, atol=1e-12, m=X.shape[1],
+            assert_close(g, expected[key], text, what=key, **FLOAT64, m=X.shape[1],
                          wrong_m=(Y.shape[0], X.shape[0], params["W1"].shape[0]))
 
 

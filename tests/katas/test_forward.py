@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 
 from nn.suite import oracles
 from nn.suite import strategies as S
-from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
-                                 call_as_is, call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import (assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
+                                 call_as_is, call_text, check_no_mutation, fail)
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import EXACT, FLOAT64, FRACTION, float32
 
 pytestmark = pytest.mark.kata_forward
 
@@ -40,7 +41,7 @@ def test_forward_output_probabilities(impl, problem):
     params, X, _, _ = problem
     text, A2, _ = _forward(impl, params, X)
     expected, cache = oracles.forward(params, X)
-    assert_close(A2, expected, text, what="A2", rtol=1e-9, atol=1e-12, alternatives={"missing-softmax": cache["Z2"]})
+    assert_close(A2, expected, text, what="A2", **FLOAT64, alternatives={"missing-softmax": cache["Z2"]})
 
 
 @given(problems)
@@ -56,7 +57,7 @@ def test_forward_cache(impl, problem):
             fail(f"{text}: cache has no {key!r} (keys: {sorted(map(str, cache))}); backward needs it")
         alternatives = {"missing-relu": expected["Z1"] if key == "A1" else None,
                         "missing-softmax": expected["Z2"] if key == "A2" else None}
-        assert_close(cache[key], expected[key], text, what=f"cache[{key!r}]", rtol=1e-9, atol=1e-12,
+        assert_close(cache[key], expected[key], text, what=f"cache[{key!r}]", **FLOAT64,
                      alternatives=alternatives)
 
 
@@ -66,7 +67,7 @@ def test_forward_is_stable_for_large_logits(impl):
     text, A2, _ = _forward(impl, params, X)
     expected, cache = oracles.forward(params, X)
     assert_close(A2, expected, text + f" (logits up to {np.max(np.abs(cache['Z2'])):.0f})", what="A2",
-                 rtol=1e-9, atol=1e-12)
+                 **FLOAT64)
 
 
 @pytest.mark.parametrize("case", ["float64", "float32", "uint8 pixels", "Fortran order", "a transposed view",
@@ -94,10 +95,10 @@ def test_forward_dtypes_layouts_and_sizes(impl, case):
     for what, value, exp in [("A2", A2, expected)] + [(f"cache[{k!r}]", cache.get(k), expected_cache[k])
                                                       for k in ("Z1", "A1", "Z2", "A2")]:
         if case == "float32":
-            assert_close(value, exp, text, what=what, rtol=FLOAT32_RTOL, atol=float32_atol(exp))
+            assert_close(value, exp, text, what=what, **float32(exp))
             assert_float_dtype(value, text, "float32", what=what)
         else:
-            assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12)
+            assert_close(value, exp, text, what=what, **FLOAT64)
             assert_float_dtype(value, text, "float64", what=what)
 
 
@@ -114,7 +115,7 @@ def test_a_second_forward_leaves_the_first_cache_alone(impl):
         fail(f"{text}: cache should be a dict with keys 'Z1', 'A1', 'Z2', 'A2', got {type(cache1).__name__}")
     for key in ("Z1", "A1", "Z2", "A2"):
         assert_close(cache1.get(key), expected[key], text + " then forward(params, X2)", what=f"first cache[{key!r}]",
-                     rtol=1e-9, atol=1e-12, alternatives={"shared-state": second[key]})
+                     **FLOAT64, alternatives={"shared-state": second[key]})
 
 
 def test_forward_leaves_params_and_x_unchanged(impl):
@@ -135,7 +136,7 @@ def test_predict_is_the_most_probable_class(impl, problem):
                     "max-not-argmax": A2.max(axis=0),
                     "one-hot-predictions": oracles.one_hot(expected, A2.shape[0])}
     out = assert_shape(out, expected.shape, text, expected=expected, alternatives=alternatives)
-    assert_close(out, expected, text, rtol=0, atol=0, alternatives=alternatives)
+    assert_close(out, expected, text, **EXACT, alternatives=alternatives)
 
 
 def test_predict_depends_on_this_call_only(impl):
@@ -148,7 +149,7 @@ def test_predict_depends_on_this_call_only(impl):
     call(fn, params, X1)
     text = call_text("predict", params=params, X=X2) + " after predict(params, X1)"
     out = call(fn, params, X2)
-    assert_close(out, expected, text, rtol=0, atol=0,
+    assert_close(out, expected, text, **EXACT,
                  alternatives={"shared-state": first if not np.array_equal(first, expected) else None})
 
 
@@ -170,7 +171,7 @@ def test_accuracy_is_the_fraction_correct(impl, pair):
     assert_scalar(got, text)
     expected = oracles.accuracy(predictions, labels)
     broadcast = float(np.mean(predictions.reshape(-1, 1) == labels))
-    assert_close(got, expected, text, rtol=1e-12, atol=0, m=len(labels),
+    assert_close(got, expected, text, **FRACTION, m=len(labels),
                  alternatives={"silent-broadcast": broadcast, "percent": 100 * expected})
 
 
@@ -183,7 +184,7 @@ def test_accuracy_known_values(impl):
         broadcast = float(np.mean(p.reshape(-1, 1) == t))
         got = call(fn, p, t)
         assert_scalar(got, text)
-        assert_close(got, expected, text, rtol=0, atol=1e-12, m=len(t),
+        assert_close(got, expected, text, **FRACTION, m=len(t),
                      alternatives={"silent-broadcast": broadcast, "percent": 100 * expected})
 
 
@@ -200,7 +201,7 @@ def test_accuracy_label_dtypes_sizes_and_layouts(impl, case):
     got = call_as_is(impl.fn("accuracy"), predictions, labels)
     assert_scalar(got, text)
     expected = oracles.accuracy(predictions, labels)
-    assert_close(got, expected, text, rtol=1e-12, atol=0, m=m, alternatives={"percent": 100 * expected})
+    assert_close(got, expected, text, **FRACTION, m=m, alternatives={"percent": 100 * expected})
 
 
 @pytest.mark.parametrize("name", ['forward', 'predict'])

@@ -9,6 +9,7 @@ from nn.suite import strategies as S
 from nn.suite.assertions import (assert_close, assert_float_dtype, assert_scalar, assert_shape, call_as_is, call_text,
                                  fail, index, num)
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import CUBIC_DIFFERENCE, FLOAT64_REPEAT, NUMERICAL_GRADIENT, RATIO, RATIO_REPEAT
 
 pytestmark = pytest.mark.kata_gradcheck
 
@@ -29,7 +30,7 @@ def test_numerical_gradient_matches_the_exact_gradient(impl, x):
     exact = grad(x)
     out = assert_shape(call_as_is(impl.fn("numerical_gradient"), f, x_in), x.shape, text, what="gradient", expected=exact)
     # Central differences are accurate to ~1e-10 here; one-sided ones are off by ~1e-5.
-    assert_close(out, exact, text, rtol=1e-7, atol=1e-7,
+    assert_close(out, exact, text, **NUMERICAL_GRADIENT,
                  alternatives={"forward-difference": _one_sided(f, x), "two-h": 2 * exact})
 
 
@@ -53,7 +54,7 @@ def test_numerical_gradient_uses_h(impl):
     out = call_as_is(impl.fn("numerical_gradient"), f, x.copy(), h)
     # (f(x+h) - f(x-h)) / 2h = 3x^2 + h^2 exactly for a cubic
     assert_close(out, 3 * x ** 2 + h ** 2, call_text("numerical_gradient", f=f, x=x) + f", h={h:g}",
-                 rtol=1e-8, atol=1e-9, alternatives={"two-h": 2 * (3 * x ** 2 + h ** 2),
+                 **CUBIC_DIFFERENCE, alternatives={"two-h": 2 * (3 * x ** 2 + h ** 2),
                                                       "ignores-argument": 3 * x ** 2 + 1e-10})
 
 
@@ -68,8 +69,8 @@ def test_numerical_gradient_perturbs_x_in_any_memory_layout(impl, layout):
     text = call_text("numerical_gradient", f=f, x=x) + f" with f(x) = sum(c x^3) + sum(sin x), x in {layout}"
     out = assert_shape(call_as_is(impl.fn("numerical_gradient"), f, x), base.shape, text, what="gradient",
                        expected=grad(base))
-    assert_close(out, grad(base), text, rtol=1e-7, atol=1e-7, alternatives={"copies-x": np.zeros(base.shape)})
-    if not np.allclose(x, base, rtol=1e-12, atol=1e-12):
+    assert_close(out, grad(base), text, **NUMERICAL_GRADIENT, alternatives={"copies-x": np.zeros(base.shape)})
+    if not np.allclose(x, base, **FLOAT64_REPEAT):
         i = np.unravel_index(int(np.argmax(np.abs(x - base))), base.shape)
         fail(f"{text} left x changed: x{index(i)} was {num(base[i])}, is now {num(x[i])}", "not-restored")
 
@@ -89,7 +90,7 @@ def test_numerical_gradient_restores_x(impl):
     x = rng.normal(size=(3, 4))
     original = x.copy()
     call_as_is(impl.fn("numerical_gradient"), lambda v: float(np.sum(v ** 2)), x)
-    if not np.allclose(x, original, rtol=1e-12, atol=1e-12):
+    if not np.allclose(x, original, **FLOAT64_REPEAT):
         i = np.unravel_index(int(np.argmax(np.abs(x - original))), x.shape)
         fail(f"numerical_gradient(f, x) left x changed: x{index(i)} was {num(original[i])}, is now {num(x[i])}",
              "not-restored")
@@ -103,7 +104,7 @@ def test_numerical_gradient_perturbs_x_in_place(impl):
     loss = lambda _: float(np.sum(C * params["W1"] ** 2))  # noqa: E731 - ignores its argument on purpose
     text = "numerical_gradient(lambda _: loss(params), params['W1'])"
     out = assert_shape(call_as_is(impl.fn("numerical_gradient"), loss, params["W1"]), (2, 3), text, what="gradient")
-    assert_close(out, 2 * C * params["W1"], text, rtol=1e-7, atol=1e-7,
+    assert_close(out, 2 * C * params["W1"], text, **NUMERICAL_GRADIENT,
                  alternatives={"copies-x": np.zeros((2, 3))})
 
 
@@ -116,7 +117,7 @@ def test_relative_error_formula(impl, pair):
         got = assert_scalar(call_as_is(impl.fn("relative_error"), a.copy(), b.copy()), text)
     if not np.any(a) and not np.any(b) and np.isnan(got):
         fail(f"{text} returned nan for two zero arrays, expected 0.0", "zero-over-zero")
-    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=1e-15, alternatives=lambda: _formulas(a, b), nonfinite=None)
+    assert_close(got, _relative_error(a, b), text, **RATIO, alternatives=lambda: _formulas(a, b), nonfinite=None)
 
 
 def _relative_error(a, b):
@@ -149,7 +150,7 @@ def test_relative_error_at_every_scale(impl, scale):
     b = a + rng.normal(size=(3, 4)) * scale * 0.1
     text = call_text("relative_error", a=a, b=b)
     got = assert_scalar(call_as_is(impl.fn("relative_error"), a, b), text)
-    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=0, alternatives=lambda: _formulas(a, b), nonfinite=None)
+    assert_close(got, _relative_error(a, b), text, **RATIO, alternatives=lambda: _formulas(a, b), nonfinite=None)
 
 
 @pytest.mark.parametrize("layout", ["Fortran order", "a transposed view", "a strided slice"])
@@ -159,7 +160,7 @@ def test_relative_error_any_memory_layout(impl, layout):
     a, b = (S.layouts(rng.normal(size=(3, 5)))[layout] for _ in range(2))
     text = call_text("relative_error", a=a, b=b) + f" ({layout})"
     got = assert_scalar(call_as_is(impl.fn("relative_error"), a, b), text)
-    assert_close(got, _relative_error(a, b), text, rtol=1e-9, atol=0, alternatives=lambda: _formulas(a, b), nonfinite=None)
+    assert_close(got, _relative_error(a, b), text, **RATIO, alternatives=lambda: _formulas(a, b), nonfinite=None)
 
 
 def test_relative_error_of_two_zero_arrays_is_zero(impl):
@@ -185,9 +186,9 @@ def test_relative_error_is_symmetric_and_scale_free(impl):
     ba = assert_scalar(call_as_is(fn, b, a), call_text("relative_error", a=b, b=a))
     scaled = assert_scalar(call_as_is(fn, 10 * a, 10 * b), call_text("relative_error", a=10 * a, b=10 * b))
     opposite = assert_scalar(call_as_is(fn, a, -a), call_text("relative_error", a=a, b=-a))
-    assert_close(ba, ab, "relative_error(b, a) compared with relative_error(a, b)", rtol=1e-12, atol=0, nonfinite=None)
-    assert_close(scaled, ab, "relative_error(10a, 10b) compared with relative_error(a, b)", rtol=1e-12, atol=0, nonfinite=None)
-    assert_close(opposite, 1.0, "relative_error(a, -a)", rtol=1e-12, atol=0, nonfinite=None)
+    assert_close(ba, ab, "relative_error(b, a) compared with relative_error(a, b)", **RATIO_REPEAT, nonfinite=None)
+    assert_close(scaled, ab, "relative_error(10a, 10b) compared with relative_error(a, b)", **RATIO_REPEAT, nonfinite=None)
+    assert_close(opposite, 1.0, "relative_error(a, -a)", **RATIO_REPEAT, nonfinite=None)
 
 
 @pytest.mark.parametrize("name", ['numerical_gradient'])

@@ -5,10 +5,11 @@ from hypothesis import given
 
 from nn.suite import oracles
 from nn.suite import strategies as S
-from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
-                                 call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import (assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail)
 from nn.suite.gradient_check import check_gradient
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import FLOAT64, GRADIENT, NEAR, float32
 
 pytestmark = pytest.mark.kata_linear
 
@@ -32,7 +33,7 @@ def test_linear_forward_matches_per_example_loop(impl, problem):
     W, A_prev, b, _ = problem
     text = call_text("linear_forward", W=W, A_prev=A_prev, b=b)
     out = call(impl.fn("linear_forward"), W, A_prev, b)
-    assert_close(out, oracles.linear_forward(W, A_prev, b), text, rtol=1e-9, atol=1e-12,
+    assert_close(out, oracles.linear_forward(W, A_prev, b), text, **FLOAT64,
                  alternatives=lambda: _forward_alternatives(W, A_prev, b))
 
 
@@ -43,7 +44,7 @@ def test_linear_forward_square_case(impl, n):
     W, A_prev, b = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=(n, 1))
     out = call(impl.fn("linear_forward"), W, A_prev, b)
     assert_close(out, oracles.linear_forward(W, A_prev, b), call_text("linear_forward", W=W, A_prev=A_prev, b=b),
-                 rtol=1e-9, atol=1e-12, alternatives=lambda: _forward_alternatives(W, A_prev, b))
+                 **FLOAT64, alternatives=lambda: _forward_alternatives(W, A_prev, b))
 
 
 @pytest.mark.parametrize("case", ["float64", "float32", "uint8 pixels", "integer", "Fortran order",
@@ -66,10 +67,10 @@ def test_linear_forward_dtypes_layouts_and_sizes(impl, case):
     out = call_as_is(impl.fn("linear_forward"), W, A_prev, b)
     expected = oracles.linear_forward(W, A_prev, b)
     if case == "float32":
-        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected))
+        assert_close(out, expected, text, **float32(expected))
         assert_float_dtype(out, text, "float32")
     else:
-        assert_close(out, expected, text, rtol=1e-9, atol=1e-12, alternatives=lambda: _forward_alternatives(W, A_prev, b))
+        assert_close(out, expected, text, **FLOAT64, alternatives=lambda: _forward_alternatives(W, A_prev, b))
         assert_float_dtype(out, text, "float64")
 
 
@@ -97,7 +98,7 @@ def _tuple_order(out, expected):
     def matches(perm):
         try:
             return all(np.shape(out[p]) == np.shape(expected[i])
-                       and np.allclose(np.asarray(out[p], dtype=np.float64), expected[i], rtol=1e-6, atol=1e-9)
+                       and np.allclose(np.asarray(out[p], dtype=np.float64), expected[i], **NEAR)
                        for i, p in enumerate(perm))
         except (TypeError, ValueError):
             return False
@@ -128,7 +129,7 @@ def test_linear_backward_shapes(impl, n, n_prev, m):
     expected = oracles.linear_backward(dZ, A_prev, W)
     alternatives = {"dW": None, "db": dZ.sum(axis=0, keepdims=True) / m, "dA_prev": _untransposed(W, dZ)}
     for what, value, exp in (("dW", dW, expected[0]), ("db", db, expected[1]), ("dA_prev", dA_prev, expected[2])):
-        assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m, wrong_m=_wrong_m(W, A_prev),
+        assert_close(value, exp, text, what=what, **FLOAT64, m=m, wrong_m=_wrong_m(W, A_prev),
                      alternatives={"wrong-axis" if what == "db" else "transposed": alternatives[what]})
 
 
@@ -141,7 +142,7 @@ def test_linear_backward_dW(impl, problem):
     dW = assert_shape(dW, W.shape, text, what="dW", expected=oracles.linear_backward(dZ, A_prev, W)[0])
     result = check_gradient(lambda w: float(np.sum(dZ * (w @ A_prev + b))) / m, W, dW, name="dW")
     if not result.ok:
-        assert_close(dW, oracles.linear_backward(dZ, A_prev, W)[0], text, what="dW", rtol=1e-6, atol=1e-9, m=m,
+        assert_close(dW, oracles.linear_backward(dZ, A_prev, W)[0], text, what="dW", **GRADIENT, m=m,
                      wrong_m=_wrong_m(W, A_prev))
         fail(f"{text}: {result}")
 
@@ -156,7 +157,7 @@ def test_linear_backward_db(impl, problem):
                       alternatives={"wrong-axis": dZ.sum(axis=0, keepdims=True) / m})
     result = check_gradient(lambda bb: float(np.sum(dZ * (W @ A_prev + bb))) / m, b, db, name="db")
     if not result.ok:
-        assert_close(db, dZ.mean(axis=1, keepdims=True), text, what="db", rtol=1e-6, atol=1e-9, m=m,
+        assert_close(db, dZ.mean(axis=1, keepdims=True), text, what="db", **GRADIENT, m=m,
                      wrong_m=_wrong_m(W, A_prev))
         fail(f"{text}: {result}")
 
@@ -170,7 +171,7 @@ def test_linear_backward_dA_prev(impl, problem):
     dA_prev = assert_shape(dA_prev, A_prev.shape, text, what="dA_prev")
     result = check_gradient(lambda a: float(np.sum(dZ * (W @ a + b))), A_prev, dA_prev, name="dA_prev")
     if not result.ok:
-        assert_close(dA_prev, oracles.linear_backward(dZ, A_prev, W)[2], text, what="dA_prev", rtol=1e-6, atol=1e-9, m=m,
+        assert_close(dA_prev, oracles.linear_backward(dZ, A_prev, W)[2], text, what="dA_prev", **GRADIENT, m=m,
                      alternatives={"transposed": _untransposed(W, dZ)})
         fail(f"{text}: {result}")
 
@@ -193,10 +194,10 @@ def test_linear_backward_dtypes_layouts_and_sizes(impl, case):
     text += f" ({case})"
     for what, value, exp in zip(("dW", "db", "dA_prev"), out, oracles.linear_backward(dZ, A_prev, W)):
         if case == "float32":
-            assert_close(value, exp, text, what=what, rtol=FLOAT32_RTOL, atol=float32_atol(exp), m=m)
+            assert_close(value, exp, text, what=what, **float32(exp), m=m)
             assert_float_dtype(value, text, "float32", what=what)
         else:
-            assert_close(value, exp, text, what=what, rtol=1e-9, atol=1e-12, m=m, wrong_m=_wrong_m(W, A_prev))
+            assert_close(value, exp, text, what=what, **FLOAT64, m=m, wrong_m=_wrong_m(W, A_prev))
             if what != "dA_prev" or case != "integer":
                 assert_float_dtype(value, text, "float64", what=what)
 

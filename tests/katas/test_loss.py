@@ -5,10 +5,11 @@ from hypothesis import given
 
 from nn.suite import oracles
 from nn.suite import strategies as S
-from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
-                                 call_as_is, call_text, check_no_mutation, fail, float32_atol, num)
+from nn.suite.assertions import (assert_close, assert_float_dtype, assert_scalar, assert_shape, call,
+                                 call_as_is, call_text, check_no_mutation, fail, num)
 from nn.suite.gradient_check import check_gradient
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import EXACT, FLOAT64, GRADIENT, NEAR, ONE_OPERATION, float32
 
 pytestmark = pytest.mark.kata_loss
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.kata_loss
 def test_one_hot_puts_one_per_column(impl, labels):
     """one_hot(labels) is (10, m) with Y[labels[i], i] == 1 and zeros elsewhere."""
     out = call(impl.fn("one_hot"), labels)
-    assert_close(out, oracles.one_hot(labels, 10), call_text("one_hot", labels=labels), rtol=0, atol=0,
+    assert_close(out, oracles.one_hot(labels, 10), call_text("one_hot", labels=labels), **EXACT,
                  alternatives={"num-classes": oracles.one_hot(labels, int(labels.max()) + 1)})
 
 
@@ -32,7 +33,7 @@ def test_one_hot_with_other_class_counts_and_label_dtypes(impl, num_classes, lab
     """num_classes sets the number of rows; uint8 labels (as MNIST stores them) work too."""
     out = call(impl.fn("one_hot"), labels, num_classes=num_classes)
     text = call_text("one_hot", labels=labels, num_classes=num_classes)
-    assert_close(out, oracles.one_hot(labels, num_classes), text, rtol=0, atol=0,
+    assert_close(out, oracles.one_hot(labels, num_classes), text, **EXACT,
                  alternatives={"num-classes-ignored": oracles.one_hot(labels, 10),
                                "num-classes": oracles.one_hot(labels, int(labels.max()) + 1)})
 
@@ -41,7 +42,7 @@ def test_one_hot_takes_num_classes_positionally(impl):
     """one_hot(labels, num_classes): the second positional argument is the number of rows."""
     labels = np.array([1, 0, 2, 2, 1, 0])
     out = call(impl.fn("one_hot"), labels, 3)
-    assert_close(out, oracles.one_hot(labels, 3), call_text("one_hot", labels=labels, num_classes=3), rtol=0, atol=0,
+    assert_close(out, oracles.one_hot(labels, 3), call_text("one_hot", labels=labels, num_classes=3), **EXACT,
                  alternatives={"num-classes-ignored": oracles.one_hot(labels, 10)})
 
 
@@ -70,7 +71,7 @@ def test_one_hot_labels_of_every_integer_dtype_and_large_batches(impl, dtype, m)
         out = call(impl.fn("one_hot"), labels)
     except OverflowError as exc:
         fail(f"{text} raised {type(exc).__name__}: {exc}", "index-overflow")
-    assert_close(out, oracles.one_hot(labels, 10), text, rtol=0, atol=0,
+    assert_close(out, oracles.one_hot(labels, 10), text, **EXACT,
                  alternatives={"index-overflow": _wrapped_flat_index(labels, 10)})
     assert_float_dtype(out, text, "integer")
 
@@ -88,7 +89,7 @@ def test_one_hot_any_memory_layout(impl):
     labels = S.layouts(np.array([3, 1, 4, 1, 5, 9, 2, 6]))["a strided slice"]
     out = call_as_is(impl.fn("one_hot"), labels)
     assert_close(out, oracles.one_hot(labels, 10), call_text("one_hot", labels=labels) + " (a strided slice)",
-                 rtol=0, atol=0)
+                 **EXACT)
 
 
 def test_one_hot_leaves_labels_unchanged(impl):
@@ -136,7 +137,7 @@ def test_cross_entropy_matches_per_example_loop(impl, problem):
     text, value = _ce_call(impl, A, Y)
     k, m = A.shape
     got = assert_scalar(value, text, m=m)
-    assert_close(got, oracles.cross_entropy(A, Y), text, rtol=1e-9, atol=1e-12, m=m, k=k,
+    assert_close(got, oracles.cross_entropy(A, Y), text, **FLOAT64, m=m, k=k,
                  alternatives=lambda: _ce_alternatives(A, Y))
 
 
@@ -160,7 +161,7 @@ def test_cross_entropy_of_a_large_batch(impl, m):
     Y = oracles.one_hot(rng.integers(0, 10, m), 10)
     text, value = _ce_call(impl, A, Y, f" (a batch of {m} examples)")
     got = assert_scalar(value, text, m=m)
-    assert_close(got, oracles.cross_entropy(A, Y), text, rtol=1e-9, atol=1e-12, m=m, k=10,
+    assert_close(got, oracles.cross_entropy(A, Y), text, **FLOAT64, m=m, k=10,
                  alternatives=lambda: _ce_alternatives(A, Y), nonfinite=None)
 
 
@@ -170,7 +171,7 @@ def test_cross_entropy_small_probabilities_on_the_label(impl):
     Y = np.array([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
     text, value = _ce_call(impl, A, Y, " (tiny probabilities on the label)")
     got = assert_scalar(value, text, m=4)
-    assert_close(got, oracles.cross_entropy(A, Y), text, rtol=1e-9, atol=1e-12, m=4, k=2,
+    assert_close(got, oracles.cross_entropy(A, Y), text, **FLOAT64, m=4, k=2,
                  alternatives=lambda: _ce_alternatives(A, Y))
 
 
@@ -184,7 +185,7 @@ def test_cross_entropy_with_zero_probability_on_the_label(impl):
     if np.isnan(got):
         fail(f"{text} returned nan; a zero probability on the label gives +inf", "overflow")
     if not got >= -np.log(1e-300) / 2:
-        alts = [mid for mid, alt in _ce_alternatives(A, Y) if np.isclose(alt, got, rtol=1e-6)]
+        alts = [mid for mid, alt in _ce_alternatives(A, Y) if np.isclose(alt, got, **NEAR)]
         fail(f"{text} returned {got:.6g}; a zero probability on the label must cost +inf (at least 345, "
              "half of -log(1e-300), for the mean over these 2 examples)", alts[0] if alts else None)
 
@@ -204,7 +205,7 @@ def test_cross_entropy_other_dtypes_and_layouts(impl, case):
     text, value = _ce_call(impl, A, Y, f" ({case})", as_is=True)
     got = assert_scalar(value, text, m=5)
     expected = oracles.cross_entropy(A, Y)
-    tol = dict(rtol=FLOAT32_RTOL, atol=float32_atol(expected)) if case == "float32 A" else dict(rtol=1e-9, atol=1e-12)
+    tol = dict(**float32(expected)) if case == "float32 A" else dict(**FLOAT64)
     assert_close(got, expected, text, m=5, k=6, alternatives=lambda: _ce_alternatives(A, Y), **tol)
 
 
@@ -217,7 +218,7 @@ def test_cross_entropy_with_exact_zeros_off_the_label(impl):
     expected = -(np.log(0.5) + np.log(0.75) + np.log(1.0)) / 3
     if not np.isfinite(got):
         fail(f"{text} returned {num(got)}: the zero probabilities off the label must not contribute", "overflow")
-    assert_close(got, expected, text, rtol=1e-9, atol=1e-12, m=3, k=3)
+    assert_close(got, expected, text, **FLOAT64, m=3, k=3)
 
 
 def test_cross_entropy_of_a_confident_correct_answer_is_zero(impl):
@@ -226,7 +227,7 @@ def test_cross_entropy_of_a_confident_correct_answer_is_zero(impl):
     text, value = _ce_call(impl, Y.copy(), Y, " (A == Y)")
     got = assert_scalar(value, text, m=5)
     if not (np.isfinite(got) and abs(got) < 1e-9):
-        alts = [mid for mid, alt in _ce_alternatives(Y, Y) if np.isclose(alt, got, rtol=1e-6, atol=0)]
+        alts = [mid for mid, alt in _ce_alternatives(Y, Y) if np.isclose(alt, got, **NEAR)]
         fail(f"{text} returned {got:.6g}; a confident correct answer costs about 0",
              "overflow" if not np.isfinite(got) else (alts[0] if alts else None))
 
@@ -240,7 +241,7 @@ def test_cross_entropy_is_a_mean_over_examples(impl):
     text2, v2 = _ce_call(impl, np.hstack([A, A]), np.hstack([Y, Y]), " (the batch repeated twice)")
     once, twice = assert_scalar(v1, text1, m=4), assert_scalar(v2, text2, m=8)
     assert_close(twice, once, text2 + f"; compared with the loss of the single batch, {once:.10g}",
-                 rtol=1e-9, atol=1e-12, m=2)
+                 **FLOAT64, m=2)
 
 
 # softmax_cross_entropy_backward ----------------------------------------------------
@@ -256,7 +257,7 @@ def test_softmax_cross_entropy_backward_matches_finite_differences(impl, Z, seed
     dZ = assert_shape(call(impl.fn("softmax_cross_entropy_backward"), A, Y), A.shape, text)
     result = check_gradient(lambda z: m * oracles.cross_entropy_from_logits(z, Y), Z, dZ, name="dZ2")
     if not result.ok:
-        assert_close(dZ, A - Y, text, rtol=1e-6, atol=1e-9, m=m, k=k)
+        assert_close(dZ, A - Y, text, **GRADIENT, m=m, k=k)
         fail(f"{text}: {result}")
 
 
@@ -278,10 +279,10 @@ def test_softmax_cross_entropy_backward_dtypes_and_layouts(impl, case):
     out = call_as_is(impl.fn("softmax_cross_entropy_backward"), A, Y)
     expected = A.astype(np.float64) - Y.astype(np.float64)
     if case == "float32":
-        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected), m=6, k=4)
+        assert_close(out, expected, text, **float32(expected), m=6, k=4)
         assert_float_dtype(out, text, "float32")
     else:
-        assert_close(out, expected, text, rtol=1e-12, atol=1e-15, m=6, k=4)
+        assert_close(out, expected, text, **ONE_OPERATION, m=6, k=4)
         assert_float_dtype(out, text, "float64")
 
 

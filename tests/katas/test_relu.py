@@ -5,10 +5,11 @@ from hypothesis import given
 
 from nn.suite import strategies as S
 from nn.suite import oracles
-from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
-                                 call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import (assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail)
 from nn.suite.gradient_check import check_gradient
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import EXACT, float32
 
 pytestmark = pytest.mark.kata_relu
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.kata_relu
 def test_relu_matches_max_of_zero_and_z(impl, Z):
     """relu(Z) equals max(0, Z) entry by entry, with Z's shape."""
     out = call(impl.fn("relu"), Z)
-    assert_close(out, np.where(Z > 0, Z, 0.0), call_text("relu", Z=Z), rtol=0, atol=0,
+    assert_close(out, np.where(Z > 0, Z, 0.0), call_text("relu", Z=Z), **EXACT,
                  alternatives={"max-vs-maximum": np.max(Z, axis=0)})
 
 
@@ -39,9 +40,9 @@ def test_relu_other_dtypes(impl, dtype):
     expected = np.maximum(Z.astype(np.float64), 0.0)
     if dtype == np.float32:
         assert_float_dtype(out, text, "float32")
-        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected))
+        assert_close(out, expected, text, **float32(expected))
     else:
-        assert_close(out, expected, text, rtol=0, atol=0)
+        assert_close(out, expected, text, **EXACT)
 
 
 @pytest.mark.parametrize("layout", ["Fortran order", "a transposed view", "a strided slice"])
@@ -49,7 +50,7 @@ def test_relu_any_memory_layout(impl, layout):
     """Z may come in Fortran order, as a transposed view or as a strided slice: same values out."""
     Z = S.layouts(np.random.default_rng(32).normal(size=(4, 6)))[layout]
     out = call_as_is(impl.fn("relu"), Z)
-    assert_close(out, np.maximum(Z, 0.0), call_text("relu", Z=Z), rtol=0, atol=0)
+    assert_close(out, np.maximum(Z, 0.0), call_text("relu", Z=Z), **EXACT)
 
 
 def test_relu_leaves_z_unchanged(impl):
@@ -67,7 +68,7 @@ def test_relu_backward_matches_finite_differences(impl, pair):
     dZ = assert_shape(dZ, Z.shape, text)
     result = check_gradient(lambda z: float(np.sum(dA * np.maximum(z, 0.0))), Z, dZ, name="dZ")
     if not result.ok:
-        assert_close(dZ, np.where(Z > 0, dA, 0.0), text, mask=Z > 0,
+        assert_close(dZ, np.where(Z > 0, dA, 0.0), text, **EXACT, mask=Z > 0,
                      alternatives={"argument-order": oracles.relu_backward(Z, dA),
                                    "relu-mask": np.where(dA > 0, dA, 0.0), "missing-upstream": (Z > 0).astype(float)})
         fail(f"{text}: {result}")
@@ -79,7 +80,7 @@ def test_relu_backward_takes_dA_first(impl):
     Z = np.array([[-1.0, 2.0, 0.5], [3.0, -0.5, 1.0]])
     text = call_text("relu_backward", dA=dA, Z=Z)
     out = call(impl.fn("relu_backward"), dA, Z)
-    assert_close(out, np.where(Z > 0, dA, 0.0), text, rtol=0, atol=0, mask=Z > 0,
+    assert_close(out, np.where(Z > 0, dA, 0.0), text, **EXACT, mask=Z > 0,
                  alternatives={"argument-order": oracles.relu_backward(Z, dA)})
 
 
@@ -96,9 +97,9 @@ def test_relu_backward_other_dtypes(impl, dA_dtype, Z_dtype):
     out = call(impl.fn("relu_backward"), dA, Z)
     expected = np.where(Z > 0, dA.astype(np.float64), 0.0)
     if np.float32 in (dA_dtype, Z_dtype) and np.float64 not in (dA_dtype, Z_dtype):
-        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected))
+        assert_close(out, expected, text, **float32(expected))
     else:
-        assert_close(out, expected, text, rtol=0, atol=0, mask=Z > 0)
+        assert_close(out, expected, text, **EXACT, mask=Z > 0)
     if dA_dtype == np.float64:
         assert_float_dtype(out, text, "float64")
 
@@ -110,7 +111,7 @@ def test_relu_backward_any_memory_layout(impl, layout):
     dA = S.layouts(rng.normal(size=(5, 3)))[layout]
     Z = S.layouts(rng.normal(size=(5, 3)))[layout]
     out = call_as_is(impl.fn("relu_backward"), dA, Z)
-    assert_close(out, np.where(Z > 0, dA, 0.0), call_text("relu_backward", dA=dA, Z=Z), rtol=0, atol=0, mask=Z > 0)
+    assert_close(out, np.where(Z > 0, dA, 0.0), call_text("relu_backward", dA=dA, Z=Z), **EXACT, mask=Z > 0)
 
 
 def test_relu_backward_is_zero_at_exactly_zero(impl):
@@ -123,7 +124,7 @@ def test_relu_backward_is_zero_at_exactly_zero(impl):
     out = assert_shape(out, Z.shape, text)
     if np.any(out[Z == 0] != 0):
         fail(f"{text}: dZ is not 0 where Z == 0 (got {out[Z == 0].tolist()})", "kink-at-zero")
-    assert_close(out, expected, text, rtol=0, atol=0)
+    assert_close(out, expected, text, **EXACT)
 
 
 def test_relu_backward_leaves_inputs_unchanged(impl):
@@ -141,9 +142,9 @@ def test_relu_and_its_gradient_have_their_kink_at_zero_exactly(impl):
     carry their gradient, the smallest negative ones do not (no tolerance around 0)."""
     dA = np.arange(1.0, TINY.size + 1).reshape(TINY.shape)
     text = call_text("relu", Z=TINY) + " where Z holds the tiniest numbers of either sign"
-    assert_close(call(impl.fn("relu"), TINY), np.where(TINY > 0, TINY, 0.0), text, rtol=0, atol=0)
+    assert_close(call(impl.fn("relu"), TINY), np.where(TINY > 0, TINY, 0.0), text, **EXACT)
     text = call_text("relu_backward", dA=dA, Z=TINY) + " where Z holds the tiniest numbers of either sign"
-    assert_close(call(impl.fn("relu_backward"), dA, TINY), np.where(TINY > 0, dA, 0.0), text, rtol=0, atol=0)
+    assert_close(call(impl.fn("relu_backward"), dA, TINY), np.where(TINY > 0, dA, 0.0), text, **EXACT)
 
 
 @pytest.mark.parametrize("name", ["relu", "relu_backward"])

@@ -7,14 +7,12 @@ from hypothesis import given
 from scipy import special
 
 from nn.suite import strategies as S
-from nn.suite.assertions import (FLOAT32_RTOL, assert_close, assert_float_dtype, assert_shape, call, call_as_is,
-                                 call_text, check_no_mutation, fail, float32_atol)
+from nn.suite.assertions import (assert_close, assert_float_dtype, assert_shape, call, call_as_is,
+                                 call_text, check_no_mutation, fail)
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import FLOAT64, NEAR, SHIFT_INVARIANCE, columns_sum_to, float32, within_range
 
 pytestmark = pytest.mark.kata_softmax
-
-RTOL, ATOL = 1e-9, 1e-12
-
 
 def _wrong_axis(Z):
     return special.softmax(Z, axis=1)
@@ -43,7 +41,7 @@ def _alternatives(Z):
     for c in (30.0, 50.0, 100.0, 300.0, 500.0, 700.0, 709.0):
         if np.max(np.abs(Z)) > c:
             clipped = special.softmax(np.clip(Z, -c, c), axis=0)
-            if not np.allclose(clipped, saturated, rtol=1e-6, atol=1e-9):
+            if not np.allclose(clipped, saturated, **NEAR):
                 alts.append(("clip-logits", clipped))
     return alts
 
@@ -52,7 +50,7 @@ def _check(impl, Z, label, layout=False):
     text = call_text("softmax", Z=Z) + label
     with np.errstate(all="ignore"):
         out = call_as_is(impl.fn("softmax"), Z) if layout else call(impl.fn("softmax"), Z)
-    return assert_close(out, special.softmax(Z, axis=0), text, rtol=RTOL, atol=ATOL, alternatives=lambda: _alternatives(Z))
+    return assert_close(out, special.softmax(Z, axis=0), text, **FLOAT64, alternatives=lambda: _alternatives(Z))
 
 
 @given(S.logits())
@@ -66,12 +64,18 @@ def test_softmax_shape_and_columns_sum_to_one(impl, shape):
     """The output has Z's shape, entries in [0, 1], and every column sums to 1."""
     Z = np.random.default_rng(4).normal(0, 3, size=shape)
     text = call_text("softmax", Z=Z)
-    out = assert_shape(call(impl.fn("softmax"), Z), shape, text, expected=special.softmax(Z, axis=0))
-    sums = out.sum(axis=0)
-    if not np.allclose(sums, 1.0, rtol=0, atol=1e-12) or np.any(out < 0) or np.any(out > 1):
+    expected = special.softmax(Z, axis=0)
+    out = assert_shape(call(impl.fn("softmax"), Z), shape, text, expected=expected)
+    # No stricter than the value check: a sum of entries each within FLOAT64 of its expected
+    # value may be off by what those entries may be off by, added up (nn.suite.tolerances).
+    columns, in_range = columns_sum_to(out, expected, FLOAT64), within_range(out, 0.0, 1.0, FLOAT64)
+    if not np.all(columns) or not np.all(in_range):
+        sums = np.asarray(out, dtype=np.float64).sum(axis=0)
         worst = int(np.argmax(np.abs(sums - 1.0)))
         mid = "wrong-axis" if np.allclose(out.sum(axis=1), 1.0) else None
-        fail(f"{text}: the columns must be probability distributions; column {worst} sums to {sums[worst]:.12g}", mid)
+        fail(f"{text}: the columns must be probability distributions; column {worst} sums to {sums[worst]:.12g}"
+             f" (each column sums to 1 and each entry is in [0, 1], within the value check's tolerance,"
+             f" rtol={FLOAT64.rtol:g}, atol={FLOAT64.atol:g} an entry)", mid)
 
 
 def test_softmax_of_float64_is_float64(impl):
@@ -94,10 +98,10 @@ def test_softmax_other_dtypes(impl, dtype):
         out = call(impl.fn("softmax"), Z)
     expected = special.softmax(Z.astype(np.float64), axis=0)
     if dtype == np.float32:
-        assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected), alternatives=lambda: _alternatives(Z))
+        assert_close(out, expected, text, **float32(expected), alternatives=lambda: _alternatives(Z))
         assert_float_dtype(out, text, "float32")
     else:
-        assert_close(out, expected, text, rtol=RTOL, atol=ATOL, alternatives=lambda: _alternatives(Z))
+        assert_close(out, expected, text, **FLOAT64, alternatives=lambda: _alternatives(Z))
         assert_float_dtype(out, text, "integer")
 
 
@@ -132,7 +136,7 @@ def test_softmax_float32_logits_that_overflow_float32(impl, scale):
     with np.errstate(all="ignore"):
         out = call(impl.fn("softmax"), Z)
     expected = special.softmax(Z.astype(np.float64), axis=0)
-    assert_close(out, expected, text, rtol=FLOAT32_RTOL, atol=float32_atol(expected), alternatives=lambda: _alternatives(Z))
+    assert_close(out, expected, text, **float32(expected), alternatives=lambda: _alternatives(Z))
 
 
 def test_softmax_columns_at_very_different_scales(impl):
@@ -162,7 +166,7 @@ def test_softmax_is_shift_invariant(impl, Z, c):
         base = call(softmax, Z)
         shifted = call(softmax, Z + shifts)
     assert_shape(base, Z.shape, call_text("softmax", Z=Z))
-    assert_close(shifted, np.asarray(base, dtype=np.float64), text, rtol=1e-6, atol=1e-9)
+    assert_close(shifted, np.asarray(base, dtype=np.float64), text, **SHIFT_INVARIANCE)
 
 
 def test_softmax_raises_no_floating_point_warnings(impl):

@@ -6,6 +6,7 @@ from nn.suite import oracles
 from nn.suite.assertions import assert_close, assert_shape, call, call_text, fail, num
 from nn.suite import strategies as S
 from nn.suite.assertions import check_results_kept
+from nn.suite.tolerances import EXACT, FLOAT64, FLOAT64_REPEAT, GRADIENT, NEAR, TRAJECTORY
 
 pytestmark = pytest.mark.kata_train
 
@@ -32,7 +33,7 @@ def test_update_twice_on_the_same_inputs_gives_the_same_result(impl):
         fail(f"{text} should return the params dict, got {type(second).__name__}",
              "returned-none" if first is None or second is None else None)
     for key in KEYS:
-        assert_close(second.get(key), first.get(key), text + ", called a second time", what=key, rtol=0, atol=0,
+        assert_close(second.get(key), first.get(key), text + ", called a second time", what=key, **EXACT,
                      misconception="shared-state")
 
 
@@ -50,7 +51,7 @@ def test_update_takes_one_gradient_step(impl, alpha):
             fail(f"{text} returned no {key!r}")
         if np.array_equal(np.asarray(out[key]), params[key]):
             fail(f"{text}: {key} did not change", "missing-update")
-        assert_close(out[key], expected[key], text, what=key, rtol=1e-12, atol=1e-12,
+        assert_close(out[key], expected[key], text, what=key, **FLOAT64_REPEAT,
                      alternatives={"sign-flipped": params[key] + alpha * grads["d" + key],
                                    "alpha-not-followed": params[key] - grads["d" + key]})
 
@@ -66,7 +67,7 @@ def test_update_matches_gradients_by_name_not_by_order(impl):
     if not isinstance(out, dict):
         fail(f"{text} should return the params dict, got {type(out).__name__}", "returned-none" if out is None else None)
     for key in KEYS:
-        assert_close(out.get(key), expected[key], text, what=key, rtol=1e-12, atol=1e-12)
+        assert_close(out.get(key), expected[key], text, what=key, **FLOAT64_REPEAT)
 
 
 def test_update_leaves_grads_unchanged(impl):
@@ -143,7 +144,7 @@ def _flat(params, prefix=""):
 
 def _close_params(a, b):
     try:
-        return bool(np.allclose(_flat(a), _flat(b), rtol=1e-8, atol=1e-12))
+        return bool(np.allclose(_flat(a), _flat(b), **TRAJECTORY))
     except (KeyError, TypeError, ValueError):
         return False
 
@@ -154,7 +155,7 @@ def test_train_follows_alpha_and_iterations_step_by_step(impl, alpha, iterations
     (init_params, then forward, the loss, backward, update) step by step, for several alphas and iterations=1."""
     text, params, losses, X, labels = _train(impl, seed=3, iterations=iterations, alpha=alpha)
     states, grads, trusted = _trusted_run(X, labels, 3, iterations, alpha, 8)
-    assert_close(losses, trusted, text, what="losses", rtol=1e-8, atol=1e-12,
+    assert_close(losses, trusted, text, what="losses", **TRAJECTORY,
                  alternatives={"loss-after-update": _trusted_run(X, labels, 3, iterations + 1, alpha, 8)[2][1:]})
     if not isinstance(params, dict) or not all(k in params for k in KEYS):
         fail(f"{text}: params should be a dict with {', '.join(KEYS)}")
@@ -168,10 +169,10 @@ def test_train_follows_alpha_and_iterations_step_by_step(impl, alpha, iterations
     g = _flat(grads[iterations - 1], prefix="d")
     size = float(step @ g / (g @ g))
     along = np.linalg.norm(step - size * g) <= 1e-6 * np.linalg.norm(step)
-    mid = "alpha-not-followed" if along and not np.isclose(size, alpha, rtol=1e-6) else None
+    mid = "alpha-not-followed" if along and not np.isclose(size, alpha, **NEAR) else None
     detail = f" (the last step has size {num(size)} along the gradient, alpha is {num(alpha)})" if mid else ""
     assert_close(_flat(params), _flat(states[iterations]), text + detail, what="params after the last update",
-                 rtol=1e-8, atol=1e-12, misconception=mid)
+                 **TRAJECTORY, misconception=mid)
 
 
 def test_train_by_name_and_with_the_default_hidden_size(impl):
@@ -185,8 +186,8 @@ def test_train_by_name_and_with_the_default_hidden_size(impl):
     params, losses = out
     assert_shape(params.get("W1"), (10, X.shape[0]), text, what="params['W1']")
     states, _, trusted = _trusted_run(X, labels, 3, 2, 0.5, 10)
-    assert_close(np.asarray(losses, dtype=np.float64).reshape(-1), trusted, text, what="losses", rtol=1e-8, atol=1e-12)
-    assert_close(_flat(params), _flat(states[2]), text, what="params after the last update", rtol=1e-8, atol=1e-12)
+    assert_close(np.asarray(losses, dtype=np.float64).reshape(-1), trusted, text, what="losses", **TRAJECTORY)
+    assert_close(_flat(params), _flat(states[2]), text, what="params after the last update", **TRAJECTORY)
 
 
 def test_train_lowers_the_loss(impl):
@@ -215,7 +216,7 @@ def test_train_returns_trained_parameters(impl):
         # The hint fits params that never moved (the initial ones came back), not every other cause.
         fail(f"{text}: the returned params have loss {final:.4g}, above the last recorded loss {losses[-1]:.4g}; "
              "return the parameters after the last update",
-             "loss-not-decreasing" if np.isclose(final, losses[0], rtol=1e-9, atol=1e-12) else None)
+             "loss-not-decreasing" if np.isclose(final, losses[0], **FLOAT64) else None)
 
 
 def test_train_records_the_loss_of_each_forward_pass(impl):
@@ -226,7 +227,7 @@ def test_train_records_the_loss_of_each_forward_pass(impl):
     expected = oracles.mean_loss(initial, X, Y)
     _, cache = oracles.forward(initial, X)
     stepped = oracles.update(initial, oracles.backward(initial, cache, X, Y), 0.5)
-    assert_close(losses[0], expected, text, what="losses[0]", rtol=1e-6, atol=1e-9,
+    assert_close(losses[0], expected, text, what="losses[0]", **GRADIENT,
                  alternatives={"loss-after-update": oracles.mean_loss(stepped, X, Y)})
 
 
