@@ -207,7 +207,7 @@ WHEATS = {
     "softmax-sum-in-reverse-order": ("softmax", "sums each column from the last class up"),
     "cross-entropy-fsum": ("cross_entropy", "sums the log-probabilities with math.fsum"),
     "cross-entropy-per-example-then-mean": ("cross_entropy", "averages per-example losses"),
-    "linear-forward-transposed-product": ("linear_forward", "multiplies the transposes"),
+    "linear-forward-one-row-at-a-time": ("linear_forward", "computes one row of Z at a time"),
     "linear-backward-mean-of-outer-products": ("linear_backward", "averages one outer product per example"),
     "backward-divide-by-m-first": ("backward", "divides dZ2 by m before the products"),
     "one-hot-eye-columns": ("one_hot", "takes columns of np.eye"),

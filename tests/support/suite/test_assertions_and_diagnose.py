@@ -4,6 +4,7 @@ import pytest
 
 from nn.suite import diagnose
 from nn.suite.assertions import KataFailure, assert_close, assert_scalar, assert_shape, call_text, describe
+from nn.suite.tolerances import FLOAT64
 
 
 def test_describe_never_prints_a_whole_array():
@@ -16,7 +17,7 @@ def test_assert_close_names_call_shape_and_worst_entry():
     actual = expected.copy()
     actual[1, 2] = 99.0
     with pytest.raises(KataFailure) as info:
-        assert_close(actual, expected, call_text("f", Z=expected))
+        assert_close(actual, expected, call_text("f", Z=expected), **FLOAT64)
     msg = str(info.value)
     assert "f(Z) with Z: (2, 3) float64" in msg and "worst entry [1, 2]: expected 5, got 99" in msg
 
