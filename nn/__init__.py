@@ -25,7 +25,7 @@ def check(kata: str, impl: str | None = None):
     In a notebook or IPython the report is the cell's output; in a script or the plain
     REPL it is printed here, and the returned object's repr is one line."""
     from .impl import shown
-    from .learn.report import NotebookReport, in_ipython
+    from .learn.display import NotebookReport, in_ipython
     from .learn.runner import run_katas
     from .manifest import DEFAULT_IMPL, get
     from .usage import resolve

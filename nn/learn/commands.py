@@ -55,7 +55,7 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
     from .ladder import used
-    from .report import SYMBOLS, colour, progress_bar, use_colour
+    from .display import SYMBOLS, colour, progress_bar, use_colour
 
     impl = impl_dir(args)
     results = compute_status(impl, timeout=args.timeout)
@@ -81,7 +81,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .report import kata_report, use_colour
+    from .display import kata_report, use_colour
     from .runner import run_katas
 
     impl = impl_dir(args)
@@ -156,7 +156,7 @@ def cmd_restore(args) -> int:
 def cmd_watch(args) -> int:
     import threading
 
-    from .report import use_colour
+    from .display import use_colour
     from .runner import warm
 
     impl = impl_dir(args)
@@ -175,7 +175,7 @@ def cmd_watch(args) -> int:
 
 def _watch_loop(args, impl: Path, changed, on: bool) -> int:
     """Check the kata in progress, then again after each save, until every kata is done."""
-    from .report import kata_report
+    from .display import kata_report
 
     checks = 0
     results = compute_status(impl, timeout=args.timeout)

@@ -15,7 +15,7 @@ needs_linter = pytest.mark.skipif(not LINT.exists(), reason="import-linter is no
 
 # One import per contract that breaks it, and only it.
 BAD_IMPORTS = {
-    "The roles are independent": ("nn/train/plots.py", "from nn.learn import report"),
+    "The roles are independent": ("nn/train/plots.py", "from nn.learn import display"),
     # sandboxed.py is run by path, never imported: a bad import there reaches no role.
     "Examplar imports only the suite": ("nn/examplar/sandboxed.py", "from nn.learn import state"),
     "The suite imports only the worker": ("nn/suite/stats.py", "from nn.examplar import variants"),

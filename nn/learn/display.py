@@ -1,4 +1,4 @@
-"""Plain-words reports of kata results, for the terminal and for notebooks."""
+"""How a kata's result is shown: plain words for the terminal, HTML for a notebook."""
 from __future__ import annotations
 
 import html
