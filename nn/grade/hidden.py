@@ -12,6 +12,7 @@ carry their visibility (``test__hidden__extra__test_big``; see ``scoring.visibil
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import shutil
 from pathlib import Path
@@ -87,14 +88,91 @@ def files(hidden: Path) -> list[Path]:
     return sorted(p for p in Path(hidden).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
+def _is_test_module(path: Path) -> bool:
+    return path.suffix == ".py" and (path.name.startswith("test_") or path.name.endswith("_test.py"))
+
+
 def check(hidden: str | Path) -> Path:
-    """The directory, if it holds test modules; else ValueError with the reason."""
+    """The directory, if it holds test modules and ``problems`` finds nothing wrong in them;
+    else ValueError with every problem, each whole, before anyone is graded."""
     hidden = Path(hidden)
     if not hidden.is_dir():
         raise ValueError(f"--hidden {hidden}: no such directory")
-    if not [p for p in files(hidden) if p.suffix == ".py" and (p.name.startswith("test_") or p.name.endswith("_test.py"))]:
+    if not [p for p in files(hidden) if _is_test_module(p)]:
         raise ValueError(f"--hidden {hidden}: no test modules (test_*.py) in it")
+    found = problems(hidden)
+    if found:
+        raise ValueError(f"--hidden {hidden}: " + ("\n  ".join([""] + found) if len(found) > 1 else found[0]))
     return hidden.resolve()
+
+
+def _kata_marks(node) -> list[tuple[str, int]]:
+    """(kata, line) of every ``pytest.mark.kata_NAME`` written in ``node``."""
+    return [(n.attr[len("kata_"):], n.lineno) for n in ast.walk(node)
+            if isinstance(n, ast.Attribute) and n.attr.startswith("kata_")]
+
+
+def _visibilities(node) -> list[tuple[object, int]]:
+    """(value, line) of every ``pytest.mark.visibility(VALUE)`` written in ``node``."""
+    return [(n.args[0].value if isinstance(n.args[0], ast.Constant) else None, n.lineno) for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "visibility" and n.args]
+
+
+def problems(hidden: Path) -> list[str]:
+    """What would make hidden checks silently wrong, read from the source before anything runs:
+    a module that does not parse; a test with no kata marker (it would never run) or with one
+    that names no kata (``kata_rellu``); a visibility that is not one of the three; a call
+    ``impl.fn("NAME")`` for a function no kata has (every student would fail it)."""
+    katas = {k.name for k in manifest.katas()}
+    functions = {f for k in manifest.katas() for f in k.functions}
+    visibilities = ("visible", "hidden", "after_due_date")
+    found = []
+    for path in (p for p in files(hidden) if p.suffix == ".py"):
+        where = path.relative_to(hidden).as_posix()
+        try:
+            tree = ast.parse(path.read_bytes(), filename=where)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            text = (getattr(exc, "text", None) or "").strip()
+            found.append(f"{where}, line {line}: {type(exc).__name__}: {getattr(exc, 'msg', exc)}"
+                         + (f": {text}" if text else ""))
+            continue
+        marks = [m for n in tree.body if isinstance(n, ast.Assign)
+                 and any(getattr(t, "id", None) == "pytestmark" for t in n.targets) for m in _kata_marks(n.value)]
+        for n in tree.body:
+            if isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "VISIBILITY" for t in n.targets):
+                value = n.value.value if isinstance(n.value, ast.Constant) else None
+                if value not in visibilities:
+                    found.append(f"{where}, line {n.lineno}: VISIBILITY = {ast.unparse(n.value)} is not one of "
+                                 f"{', '.join(visibilities)}")
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "fn" and n.args \
+                    and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str) \
+                    and n.args[0].value not in functions:
+                found.append(f"{where}, line {n.lineno}: impl.fn({n.args[0].value!r}) names no kata's function; "
+                             f"they are: {', '.join(sorted(functions))}")
+        if not _is_test_module(path):
+            continue
+        for kata, line in marks:
+            if kata not in katas:
+                found.append(f"{where}, line {line}: kata_{kata} is not a kata marker; the katas are: {', '.join(katas)}")
+        for n in tree.body:
+            is_test = (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")) \
+                or (isinstance(n, ast.ClassDef) and n.name.startswith("Test"))
+            if not is_test:
+                continue
+            own = [m for d in n.decorator_list for m in _kata_marks(d)]
+            for kata, line in own:
+                if kata not in katas:
+                    found.append(f"{where}, line {line}: kata_{kata} is not a kata marker; the katas are: "
+                                 f"{', '.join(katas)}")
+            if not own and not marks:
+                found.append(f"{where}, line {n.lineno}: {n.name} has no kata marker (pytestmark = "
+                             f"pytest.mark.kata_NAME, or a decorator): it would never run")
+            for value, line in (v for d in n.decorator_list for v in _visibilities(d)):
+                if value not in visibilities:
+                    found.append(f"{where}, line {line}: visibility {value!r} is not one of {', '.join(visibilities)}")
+    return found
 
 
 def digest(hidden: str | Path | None) -> str:

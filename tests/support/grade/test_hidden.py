@@ -108,3 +108,54 @@ def test_a_hidden_directory_that_does_not_collect_is_a_usage_error(tmp_path):
     proc = subprocess.run([str(NN_KATA), "grade", str(SOLUTIONS), "--hidden", str(tmp_path / "checks")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "--hidden" in proc.stderr and "no_such_module" in proc.stderr
+
+
+BAD_HIDDEN = {
+    "a syntax error": ("import pytest\npytestmark = pytest.mark.kata_relu\n\ndef test_x(impl:\n    pass\n",
+                       "test_bad.py, line 4: SyntaxError"),
+    "a misspelt kata marker": ("import pytest\npytestmark = pytest.mark.kata_rellu\n\ndef test_x(impl):\n    pass\n",
+                               "test_bad.py, line 2: kata_rellu is not a kata marker"),
+    "a misspelt marker on one test": ("import pytest\n\n@pytest.mark.kata_sofmax\ndef test_x(impl):\n    pass\n",
+                                      "test_bad.py, line 3: kata_sofmax is not a kata marker"),
+    "no kata marker": ("def test_x(impl):\n    pass\n", "test_bad.py, line 1: test_x has no kata marker"),
+    "an unknown function": ("import pytest\npytestmark = pytest.mark.kata_relu\n\ndef test_x(impl):\n"
+                            "    impl.fn('rellu')\n", "test_bad.py, line 5: impl.fn('rellu') names no kata's function"),
+    "a visibility that is not one": ("import pytest\npytestmark = pytest.mark.kata_relu\n\n"
+                                     "@pytest.mark.visibility('after_due')\ndef test_x(impl):\n    pass\n",
+                                     "test_bad.py, line 4: visibility 'after_due' is not one of"),
+    "a module visibility that is not one": ("import pytest\npytestmark = pytest.mark.kata_relu\nVISIBILITY = 'later'\n\n"
+                                            "def test_x(impl):\n    pass\n", "test_bad.py, line 3: VISIBILITY = 'later'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_HIDDEN))
+def test_hidden_checks_that_would_be_silently_wrong_are_refused_before_grading(tmp_path, case):
+    """Read from the source before anyone is graded: each problem named with its file and line."""
+    from nn.grade import hidden
+
+    source, says = BAD_HIDDEN[case]
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_bad.py").write_text(source)
+    (tmp_path / "checks" / "test_good.py").write_text(HIDDEN)
+    with pytest.raises(ValueError) as info:
+        hidden.check(tmp_path / "checks")
+    assert says in str(info.value), str(info.value)
+    assert "test_good.py" not in str(info.value)
+
+
+def test_the_shipped_examples_of_hidden_checks_pass_the_static_check(tmp_path):
+    from nn.grade import hidden
+
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_extra.py").write_text(HIDDEN)
+    assert hidden.problems(tmp_path / "checks") == []
+
+
+def test_a_gradescope_bundle_is_refused_when_a_hidden_module_does_not_parse(tmp_path):
+    """It used to be built, and every student then got 0 with 'could not grade'."""
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_bad.py").write_text(BAD_HIDDEN["a syntax error"][0])
+    proc = subprocess.run([str(NN_KATA), "autograder", "--gradescope", str(tmp_path / "a.zip"), "--hidden",
+                           str(tmp_path / "checks")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "test_bad.py, line 4: SyntaxError" in proc.stderr, proc.stderr
+    assert not (tmp_path / "a.zip").exists()
