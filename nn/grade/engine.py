@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,13 +48,45 @@ def expected_tests(hidden: str | Path | None = None) -> dict[str, list[str]]:
                               capture_output=True, text=True, env=_clean_env(Path(tempfile.gettempdir())))
         ids = [line for line in proc.stdout.splitlines() if "::" in line]
         if not ids or (hidden and proc.returncode not in (0, 5)):
-            raise RuntimeError(f"could not collect the kata tests:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+            raise RuntimeError(f"could not collect the kata tests:\n{collection_errors(proc.stdout, proc.stderr)}")
         expected = {k.name: [i for i in ids if i.startswith(k.test_file + "::")] for k in manifest.katas()}
         empty = [k for k, v in expected.items() if not v]
         if empty:  # a kata with no checks must never count as passed
             raise RuntimeError(f"no tests collected for the katas {', '.join(empty)}:\n{proc.stdout[-2000:]}")
         _EXPECTED[key] = expected
     return _EXPECTED[key]
+
+
+def collection_errors(stdout: str, stderr: str, cap: int = 4000) -> str:
+    """What went wrong collecting, whole and once: for each distinct error, the deepest line of
+    the traceback (in the hidden checks, when it is there: ``hidden/test_x.py, line 2``), that
+    line's code and pytest's ``E`` lines, with how many test files met it; not the tail of a
+    long listing of test ids."""
+    blocks: list[list[str]] = []
+    for line in stdout.splitlines():
+        if line.startswith("_") and "ERROR collecting" in line:
+            blocks.append([])
+        elif line.startswith("=") and blocks and "ERRORS" not in line:
+            break
+        elif blocks:
+            blocks[-1].append(line)
+    seen: dict[str, list[str]] = {}
+    for block in blocks:
+        where = ""
+        for i, line in enumerate(block):
+            m = re.match(r"^(\S+\.py):(\d+): in ", line)
+            if m:
+                code = block[i + 1].strip() if i + 1 < len(block) else ""
+                where = f"{m.group(1).removeprefix('tests/')}, line {m.group(2)}: {code}"
+        errors = [line[1:].strip() for line in block if line.startswith("E ")]
+        text = "\n".join(([where] if where else []) + ["  " + e for e in errors]) or "\n".join(block[:8])
+        seen.setdefault(text, []).append(text)
+    if seen:
+        text = "\n".join(f"{k}" + (f"\n  (met by {len(v)} test files)" if len(v) > 1 else "") for k, v in seen.items())
+    else:
+        text = "\n".join(line for line in stdout.splitlines() if line.startswith("ERROR")) \
+            or (stdout[-2000:] + stderr[-2000:])
+    return text if len(text) <= cap else text[:cap] + "\n..."
 
 
 # -- running one submission -------------------------------------------------------------------------

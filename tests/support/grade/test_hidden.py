@@ -108,6 +108,9 @@ def test_a_hidden_directory_that_does_not_collect_is_a_usage_error(tmp_path):
     proc = subprocess.run([str(NN_KATA), "grade", str(SOLUTIONS), "--hidden", str(tmp_path / "checks")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "--hidden" in proc.stderr and "no_such_module" in proc.stderr
+    # The error itself, once, at the hidden module's line: not a tail of pytest's listing.
+    assert "hidden/test_broken.py, line 1: import no_such_module" in proc.stderr, proc.stderr
+    assert proc.stderr.count("ModuleNotFoundError") == 1 and "(met by 9 test files)" in proc.stderr
 
 
 BAD_HIDDEN = {
