@@ -103,8 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="full-batch steps (default 500 for train, 100 per rate for lr-sweep)")
     training.add_argument("--epochs", type=int, help="epochs instead of --iterations")
     training.add_argument("--batch-size", type=int, help="mini-batch size (default: the whole set)")
-    training.add_argument("--seed", type=int, default=0)
-    training.add_argument("--n-hidden", type=int, default=10)
+    training.add_argument("--seed", type=int, default=0, help="the seed of the run's random generator (default 0)")
+    training.add_argument("--n-hidden", type=int, default=10, help="hidden units (default 10, the seed's)")
     training.add_argument("--dtype", choices=["float64", "float32"], help="default float64")
     training.add_argument("--optimizer", choices=["sgd", "momentum", "adam"],
                           help="sgd (the default) is the seed's; momentum and adam reshape the gradient your "
@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--out", metavar="DIR", help="where to save (default runs/KIND-DATASET-TIME)")
     training.add_argument("--no-download", action="store_true", help="never download; fall back to synthetic data")
     p = sub.add_parser("train", parents=[common, training], help="train the network with your functions on real digits")
-    p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--no-plots", action="store_true", help="save no pictures (the run's numbers only)")
     p.set_defaults(func=_command("train", "cmd_train"))
     p = sub.add_parser("lr-sweep", parents=[common, training], help="final loss against log-spaced learning rates")
     p.add_argument("--alphas", help="comma-separated learning rates (default: 9 from 1e-3 to 10)")
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("which", choices=["init", "lr"])
     p.add_argument("--alphas", help="lr: comma-separated learning rates (default: 9 from 1e-3 to 10)")
     p.add_argument("--subset", type=int, help="train on the first N examples (default 2000 for init, 10000 for lr)")
-    p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--no-plots", action="store_true", help="save no pictures (the run's numbers only)")
     p.set_defaults(func=_command("train", "cmd_experiment"))
     grading_opts = argparse.ArgumentParser(add_help=False)
     grading_opts.add_argument("--points", metavar="TOML", help="a TOML file with a [points] table overriding the manifest")
@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", parents=[common, grading_opts], help="grade one submission (a directory, or a .zip, .tar, .tar.gz, .tar.bz2 or .tar.xz archive)")
     p.add_argument("submission")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
-    p.add_argument("--format", choices=["table", "gradescope"], default="table")
+    p.add_argument("--format", choices=["table", "gradescope"], default="table", help="table (the default) "
+                   "or gradescope: also write Gradescope's results.json to --out")
     p.add_argument("--out", metavar="FILE", help="with --format gradescope: where to write results.json")
     p.add_argument("--student", metavar="NAME", help="the student's name in the report (default: from --metadata, "
                    "else the submission's name)")
@@ -158,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_command("grade", "cmd_grade"))
     p = sub.add_parser("grade-all", parents=[common, grading_opts], help="grade every submission in a directory, in parallel")
     p.add_argument("directory")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, metavar="N",
+                   help="submissions graded at a time (default: the number of cores)")
     p.add_argument("--csv", metavar="FILE", help="the gradebook (default DIR-grades/grades.csv)")
     p.add_argument("--out", metavar="DIR", help="where the per-student JSON reports go (default DIR-grades/)")
     p.add_argument("--force", action="store_true", help="regrade submissions that have not changed")
@@ -176,15 +178,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="write a starter repository for students, without solutions/")
     p.add_argument("directory")
     p.set_defaults(func=_command("grade", "cmd_export"))
-    p = sub.add_parser("autograder", parents=[common], help="build a Gradescope autograder, a container build context or a GitHub Classroom workflow")
-    p.add_argument("--gradescope", metavar="FILE.zip")
+    p = sub.add_parser("autograder", parents=[common], help="build a Gradescope autograder, a container build context or a GitHub Actions workflow")
+    p.add_argument("--gradescope", metavar="FILE.zip", help="the Gradescope autograder bundle to write (setup.sh, "
+                   "run_autograder and the grader, pinned)")
     p.add_argument("--github-actions", metavar="DIR", help="a student repository (made by export) to add the "
                    "GitHub Actions grader to: .github/workflows/grade.yml")
     p.add_argument("--github-classroom", metavar="DIR", help="the old name of --github-actions (GitHub Classroom "
                    "was discontinued)")
     p.add_argument("--docker", metavar="DIR", help="a container build context (Dockerfile and the grader) for "
                    "grading one submission per container on a cluster or a CI fleet")
-    p.add_argument("--points", metavar="TOML")
+    p.add_argument("--points", metavar="TOML", help="a TOML file with a [points] table, checked now and graded "
+                   "with in every submission's run")
     p.add_argument("--credit", choices=["kata", "checks"], default=None, help="the credit policy (default: the "
                    "points file's, else kata)")
     p.add_argument("--hidden", metavar="DIR", help="hidden checks to put in the Gradescope bundle")

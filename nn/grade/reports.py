@@ -232,7 +232,8 @@ def visible_summary(k: KataGrade) -> tuple[str, list[dict]]:
     passed = len(visible) - len(failing)
     if hidden:
         line = (f"all {len(visible)} visible checks pass" if not failing else
-                f"{passed}/{len(visible)} visible checks pass") + f"; {hidden} more checks are not shown."
+                f"{passed}/{len(visible)} visible checks pass") \
+            + (f"; {hidden} more check is not shown." if hidden == 1 else f"; {hidden} more checks are not shown.")
     else:
         line = f"all {len(visible)} checks pass." if not failing else f"{passed}/{len(visible)} checks pass."
     return line, failing
@@ -287,6 +288,11 @@ def gradescope(report: Report) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def counted(n: int, word: str) -> str:
+    """``1 student``, ``2 students``: a count with its noun in the right number."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def notes(report: Report) -> str:

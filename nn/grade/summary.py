@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .. import manifest
-from .reports import Report
+from .reports import Report, counted
 
 TOP = 15
 
@@ -54,8 +54,8 @@ def markdown(reports: list[Report], picture: str | None = None) -> str:
         lines.append("No diagnosed misconception in any failing check.")
     for i, e in enumerate(found[:TOP], start=1):
         example = " ".join(e["example"].split())[:400]
-        lines += [f"### {i}. {e['kata']}: {e['misconception']} ({len(e['students'])} students, "
-                  f"{e['checks']} failing checks)", "",
+        lines += [f"### {i}. {e['kata']}: {e['misconception']} ({counted(len(e['students']), 'student')}, "
+                  f"{counted(e['checks'], 'failing check')})", "",
                   f"Students: {', '.join(sorted(e['students']))}", "", f"Example: `{example.replace('`', chr(39))}`", ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -146,7 +146,7 @@ def test_summary_counts_passes_and_groups_students_by_mistake(graded):
     first = text.split("### 1. ")[1].split("### 2. ")[0]
     assert first.startswith("relu: kink-at-zero (2 students") and "Students: kim, lee" in first
     assert "Example: `" in first
-    assert "softmax: overflow (1 students" in text and "Students: max" in text
+    assert "softmax: overflow (1 student," in text and "Students: max" in text
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "![" in text and "(summary.png)" in text
 
@@ -257,14 +257,14 @@ def test_hidden_checks_over_the_class(tmp_path):
         text = (fb / f"{student}.md").read_text()
         assert "HIDDEN-MESSAGE" not in text and "SECRET-MESSAGE" not in text and "instructor's rule" not in text
         assert "all checks pass" not in text.lower().replace("all visible checks pass", "")
-        assert "1 more checks are not shown." in text
+        assert "1 more check is not shown." in text
     ada = (fb / "ada.md").read_text()
     softmax = next(k for k in report(out, "ada")["katas"] if k["kata"] == "softmax")
     visible = sum(c["visibility"] == "visible" for c in softmax["checks"])
-    assert f"All {visible} visible checks pass; 1 more checks are not shown." in ada and "**90 / 100 points**" in ada
+    assert f"All {visible} visible checks pass; 1 more check is not shown." in ada and "**90 / 100 points**" in ada
     relu = next(k for k in report(out, "kim")["katas"] if k["kata"] == "relu")
     shown = [c for c in relu["checks"] if c["visibility"] == "visible"]
     passed = sum(c["outcome"] == "passed" for c in shown)
     kim = (fb / "kim.md").read_text()
-    assert f"{passed}/{len(shown)} visible checks pass; 1 more checks are not shown." in kim
+    assert f"{passed}/{len(shown)} visible checks pass; 1 more check is not shown." in kim
     assert kim.count("\n### ") == len(shown) - passed  # every failing visible check, no hidden one
