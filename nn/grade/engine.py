@@ -352,6 +352,8 @@ def _finish(report: Report, results: dict, expected: dict, points: dict, start: 
                 check.update(outcome=f.get("outcome") or "failed", status=f.get("status"),
                              message=str(f.get("message") or "")[:2000], misconception=f.get("misconception"))
             grade.checks.append(check)
+        if any(f.get("status") == "timeout" for f in failures):
+            report.notes.append(f"stopped: a check of {kata.name} ran past the time limit of one check")
         scoring.apply(grade, points[kata.name], credit)
         report.katas.append(grade)
     scoring.total(report, credit)

@@ -104,6 +104,14 @@ def test_hostile_submission_gets_the_right_grade_for_every_kata(case, hostile_re
     assert report.score == sum(k.max_points for k in report.katas if k.kata not in must_fail)
 
 
+def test_a_check_that_ran_past_its_time_limit_is_noted_for_the_gradebook(hostile_reports):
+    """What the grader observed, in the report's notes (the gradebook's notes column)."""
+    from nn.grade.reports import notes
+
+    assert "stopped: a check of softmax ran past the time limit of one check" in notes(hostile_reports["loop-in-function"])
+    assert "ran past the time limit of one check" not in notes(hostile_reports["prints-megabytes"])
+
+
 def test_the_grader_kept_its_own_files_and_output_is_capped(hostile_reports):
     assert not (PROJECT_ROOT / "nn" / "evil.py").exists()
     assert len(hostile_reports["prints-megabytes"].output) <= engine.OUTPUT_CAP
