@@ -35,6 +35,15 @@ def _guide() -> str:
         return ""
 
 
+def _same_message(failing: list[dict]) -> list[list[dict]]:
+    """The failing checks grouped by what they say (message and misconception), in order of
+    each group's first check: a syntax error that fails 30 checks is shown once."""
+    groups: dict = {}
+    for c in failing:
+        groups.setdefault((str(c.get("message") or ""), c.get("misconception")), []).append(c)
+    return list(groups.values())
+
+
 def markdown(report: Report, hints: bool = True) -> str:
     """The feedback; ``hints``: with a column of the hint rungs each kata used, when the
     submission carried a record of them (``hints = false`` in the points file: never)."""
@@ -67,8 +76,13 @@ def markdown(report: Report, hints: bool = True) -> str:
             continue
         if not k.checks and k.first_failure:  # a report from before per-check results were kept
             lines += ["", _fence(k.first_failure)]
-        for c in failing:
-            lines += ["", f"### {c.get('check') or c.get('nodeid')}", ""]
+        for group in _same_message(failing):  # one message said once, with every check it answers
+            c = group[0]
+            if len(group) == 1:
+                lines += ["", f"### {c.get('check') or c.get('nodeid')}", ""]
+            else:
+                lines += ["", f"### {len(group)} checks, one message", ""]
+                lines += [f"- {g.get('check') or g.get('nodeid')}" for g in group] + [""]
             if c.get("misconception"):
                 lines += [f"Likely mistake: **{c['misconception']}**", ""]
             lines.append(_fence(str(c.get("message") or "(no message)")))

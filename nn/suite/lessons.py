@@ -66,14 +66,17 @@ def _learner_frame(excinfo, item) -> str:
     return found
 
 
-def first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
+def check_title(doc: str | None) -> str:
+    """A check's title: the first paragraph of its test's docstring, on one line (a docstring's
+    first line alone may stop mid-sentence)."""
+    paragraph = (doc or "").strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
 
 
 def explain(item, call, rep, kata) -> None:
     """Replace the traceback of a known kind of failure by the lesson it carries."""
     exc = call.excinfo.value
-    check = first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name
+    check = check_title(getattr(getattr(item, "function", None), "__doc__", None)) or item.name
     where = where_kata = f"{kata.name}: " if kata else ""
     found = find_exception(exc, (KataNotStarted, NotImplementedError, KataTimeout, KataFailure))
     if isinstance(found, (KataNotStarted, NotImplementedError)):

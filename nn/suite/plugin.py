@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 from .. import manifest
 from ..impl import Implementation, ImplementationError, references, replace, resolve_impl_dir, restore
 from .assertions import KataFailure
-from .lessons import explain, find_exception, first_line
+from .lessons import check_title, explain, find_exception
 from .rootdir import pytest_load_initial_conftests  # noqa: F401 (`--impl DIR` outside the project)
 from .seam import KataFunctions, KataNotStarted, KataTimeout, RemoteKataFunctions, oracle_module  # noqa: F401
 from . import oracles
@@ -247,7 +247,7 @@ def _record(item, rep) -> None:
     outcome = rep.outcome if rep.when == "call" or rep.skipped else "error"
     results[item.nodeid] = {
         "nodeid": item.nodeid,
-        "check": first_line(getattr(getattr(item, "function", None), "__doc__", None)) or item.name,
+        "check": check_title(getattr(getattr(item, "function", None), "__doc__", None)) or item.name,
         "kata": rep.kata,
         "outcome": outcome,
         "status": rep.status if rep.when == "call" else outcome,

@@ -128,11 +128,14 @@ def test_feedback_lists_every_failing_check_with_its_diagnosis(graded):
     relu = next(k for k in report(out, "kim")["katas"] if k["kata"] == "relu")
     failing = [c for c in relu["checks"] if c["outcome"] != "passed"]
     assert "**90 / 100 points**" in kim and "## relu" in kim and "## softmax" not in kim
-    assert kim.count("\n### ") == len(failing) >= 1
+    # One heading per distinct message, every failing check named under it: said once each.
+    assert kim.count("\n### ") == len({(c.get("message"), c.get("misconception")) for c in failing}) >= 1
     assert all(c["check"] in kim for c in failing) and "Likely mistake: **kink-at-zero**" in kim
     eve = (base / "feedback" / "eve.md").read_text()  # every failing check, not only the first
     relu = next(k for k in report(out, "eve")["katas"] if k["kata"] == "relu")
-    assert eve.count("\n### ") == relu["total"] - relu["passed"] >= 2
+    failing = [c for c in relu["checks"] if c["outcome"] != "passed"]
+    assert len(failing) == relu["total"] - relu["passed"] >= 2 and all(c["check"] in eve for c in failing)
+    assert eve.count("\n### ") == len({(c.get("message"), c.get("misconception")) for c in failing})
     ada = (base / "feedback" / "ada.md").read_text()
     assert "**100 / 100 points**" in ada and "\n## " not in ada
     assert "Not started yet" in (base / "feedback" / "bob.md").read_text()
@@ -268,3 +271,21 @@ def test_hidden_checks_over_the_class(tmp_path):
     kim = (fb / "kim.md").read_text()
     assert f"{passed}/{len(shown)} visible checks pass; 1 more check is not shown." in kim
     assert kim.count("\n### ") == len(shown) - passed  # every failing visible check, no hidden one
+
+
+def test_one_message_met_by_many_checks_is_said_once_with_each_check_named():
+    """A syntax error fails every check of its kata with the same message: one heading, the
+    message once, every check listed."""
+    from nn.grade import feedback
+    from nn.grade.reports import KataGrade, Report
+
+    message = "katas/layers.py, line 3: SyntaxError: expected ':'"
+    grade = KataGrade("linear", 0.0, 15.0, 0, 3, "failed", message)
+    grade.checks = [{"nodeid": f"t::{i}", "check": f"check number {i}", "outcome": "failed", "message": message,
+                     "misconception": None, "visibility": "visible"} for i in range(3)]
+    grade.checks.append({"nodeid": "t::3", "check": "a check of its own", "outcome": "failed", "message": "other",
+                         "misconception": None, "visibility": "visible"})
+    grade.total = 4
+    text = feedback.markdown(Report(student="ada", katas=[grade]))
+    assert text.count(message) == 1 and text.count("\n### ") == 2 and "### 3 checks, one message" in text
+    assert all(f"- check number {i}" in text for i in range(3)) and "### a check of its own" in text
