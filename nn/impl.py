@@ -113,7 +113,7 @@ class Implementation:
 
     def display(self, module: str | None = None) -> str:
         """A short name for messages: ``katas/activations.py`` rather than a long path."""
-        return (self.label or shown(self.path)) + (f"{module}.py" if module else "")
+        return (self.label if self.label is not None else shown(self.path)) + (f"{module}.py" if module else "")
 
     def module(self, name: str) -> ModuleType:
         full = f"{self.package_name}.{name}"

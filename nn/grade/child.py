@@ -43,6 +43,7 @@ def parse(argv):
     parser.add_argument("--worker", default="bwrap", choices=["process", "bwrap"])
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--test-timeout", type=float, default=10.0)
+    parser.add_argument("--label", default=None)  # how messages name the submission's folder
     return parser.parse_args(argv)
 
 
@@ -75,8 +76,9 @@ def run(args) -> int:
     hooks.CHANNEL["channel"] = Channel(args.result_fd)
     katas = [manifest.get(k) for k in args.katas.split(",")]
     files = sorted({k.test_file for k in katas})
-    # From the scratch directory, messages name the submission's files as impl/layers.py:
-    # the same words every time the same submission is graded. Temporary files go there too,
+    # Messages name the submission's files as the student knows them (--label, ``katas/layers.py``),
+    # else from the scratch directory as impl/layers.py: the same words every time the same
+    # submission is graded. Temporary files go there too,
     # so nothing is left behind when the grader removes it.
     os.chdir(args.scratch)
     os.environ["TMPDIR"] = args.scratch
@@ -87,6 +89,7 @@ def run(args) -> int:
                         "-p", "no:doctest", "-p", "nn.grade.hooks", "-p", "no:junitxml", "-p", "no:pastebin",
                         "-p", "no:legacypath", "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:debugging",
                         "--nn-tbstyle=no", f"--impl={args.impl}", f"--worker={args.worker}",
+                        *([f"--impl-label={args.label}"] if args.label is not None else []),
                         f"--worker-memory-mb={args.memory_mb}", f"--check-timeout={args.test_timeout}",
                         "--rootdir", args.tests, "-m", " or ".join(k.marker for k in katas), *files])
     hooks.CHANNEL["channel"].send(type="done", exit=int(code))

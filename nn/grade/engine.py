@@ -27,7 +27,7 @@ from ..worker import forkserver, sandbox
 from ..suite.results import classify
 from . import scoring
 from .reports import KataGrade, Report, load_points
-from .unpack import SubmissionError, prepare_with_notes, student_name, submission_digest
+from .unpack import SubmissionError, prepare_labelled, student_name, submission_digest
 
 OUTPUT_CAP = 64 * 1024
 
@@ -137,11 +137,13 @@ def _messages(reader, notes: list):
 
 
 def _run_child(impl: Path, work: Path, scratch: Path, katas: list[str], *, worker: str, kata_timeout: float,
-               test_timeout: float, memory_mb: int, deadline: float, out: list, notes: list, env: dict):
+               test_timeout: float, memory_mb: int, deadline: float, out: list, notes: list, env: dict,
+               label: str | None = None):
     """One grading process; yields its messages until it ends or runs out of time."""
     result_r, result_w = os.pipe()
     argv = ["--impl", str(impl), "--tests", str(work), "--scratch", str(scratch), "--katas", ",".join(katas),
-            "--worker", worker, "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)]
+            "--worker", worker, "--memory-mb", str(memory_mb), "--test-timeout", str(test_timeout)] \
+        + (["--label", label] if label is not None else [])
     out_r, out_w = os.pipe()
     proc = _start(argv, scratch, result_w, out_w, env)
     for fd in (result_w, out_w):
@@ -264,10 +266,11 @@ def worker_env(worker: str, total_timeout: float) -> dict:
 def grade(submission: str | Path, *, points: dict | None = None, student: str | None = None,
           kata_timeout: float = 60.0, test_timeout: float = 10.0, total_timeout: float = 300.0,
           memory_mb: int = 2048, worker: str = "bwrap", credit: str = "kata", hidden: str | Path | None = None,
-          examplar: dict | None = None) -> Report:
+          examplar: dict | None = None, label: str | None = None) -> Report:
     """Grade one submission; ``worker`` is ``bwrap`` or ``process`` (see ``sandbox.resolve``).
     ``examplar``: the points file's ``[examplar]`` table (``{}`` for the defaults) to grade the
-    submission's own tests too (examplar.py); None leaves them out."""
+    submission's own tests too (examplar.py); None leaves them out. ``label``: how messages
+    name the folder the kata modules came from (default: as ``unpack.label`` finds it here)."""
     submission = Path(submission)
     points = points or load_points(None)
     expected = expected_tests(hidden)
@@ -277,7 +280,8 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
     with tempfile.TemporaryDirectory(prefix="nn-grade-") as tmp:
         scratch = Path(tmp)
         try:
-            impl, notes = prepare_with_notes(submission, scratch)
+            impl, notes, found = prepare_labelled(submission, scratch)
+            label = found if label is None else label
             report.notes.extend(notes)
         except SubmissionError as exc:
             report.notes.append(str(exc))
@@ -295,7 +299,7 @@ def grade(submission: str | Path, *, points: dict | None = None, student: str | 
             running = None
             for m in _run_child(impl, work, scratch, remaining, worker=worker, kata_timeout=kata_timeout,
                                 test_timeout=test_timeout, memory_mb=memory_mb, deadline=deadline, out=output,
-                                notes=report.notes, env=env):
+                                notes=report.notes, env=env, label=label):
                 kind = m.get("type")
                 nodeid = m.get("nodeid")
                 if kind == "start":

@@ -82,7 +82,11 @@ def markdown(report: Report, hints: bool = True) -> str:
                 lines += ["", f"### {c.get('check') or c.get('nodeid')}", ""]
             else:
                 lines += ["", f"### {len(group)} checks, one message", ""]
-                lines += [f"- {g.get('check') or g.get('nodeid')}" for g in group] + [""]
+                titles: dict = {}  # a parametrized check's cases, counted under one title
+                for g in group:
+                    title = g.get("check") or g.get("nodeid")
+                    titles[title] = titles.get(title, 0) + 1
+                lines += [f"- {title}" + (f" ({n} cases)" if n > 1 else "") for title, n in titles.items()] + [""]
             if c.get("misconception"):
                 lines += [f"Likely mistake: **{c['misconception']}**", ""]
             lines.append(_fence(str(c.get("message") or "(no message)")))

@@ -98,7 +98,7 @@ def grade_one(submission: Path, student: str, kwargs: dict, expected: dict) -> R
     directory of its own, then graded; whatever the archive or the grader did, a report."""
     from . import engine, rungs
     from .reports import not_graded
-    from .unpack import SubmissionError, prepare_with_notes, submission_digest, survey
+    from .unpack import SubmissionError, prepare_labelled, submission_digest, survey
 
     try:
         digest = submission_digest(submission)
@@ -106,14 +106,14 @@ def grade_one(submission: Path, student: str, kwargs: dict, expected: dict) -> R
         digest = ""
     with tempfile.TemporaryDirectory(prefix="nn-kata-stage-") as tmp:
         try:
-            impl, notes = prepare_with_notes(submission, Path(tmp))
+            impl, notes, label = prepare_labelled(submission, Path(tmp))
         except SubmissionError as exc:
             return not_graded(student, str(exc), kwargs["points"], expected, digest)
         hints = {}
         if kwargs.get("hints", True):  # the learner's record of hint rungs, as data: never run
             root = submission if submission.is_dir() else Path(tmp) / "unpacked"
             hints = rungs.read(root, survey(root)[0]) if root.is_dir() else {}
-        report = engine.grade(impl, student=student, **{k: v for k, v in kwargs.items() if k != "hints"})
+        report = engine.grade(impl, student=student, label=label, **{k: v for k, v in kwargs.items() if k != "hints"})
     for k in report.katas:
         k.hints = hints.get(k.kata)
     report.student = student

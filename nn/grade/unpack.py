@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -158,15 +159,32 @@ def find_kata_dir(root: Path) -> Path:
 def prepare_with_notes(submission: Path, scratch: Path) -> tuple[Path, list[str]]:
     """Copy only the kata modules of a submission into scratch/impl (no conftest, no
     sitecustomize), with notes on what was left out and why."""
+    impl, notes, _ = prepare_labelled(submission, scratch)
+    return impl, notes
+
+
+def label(submission: Path, root: Path, source: Path) -> str:
+    """How messages name the folder the kata modules came from, as the student knows it: its
+    path inside the submission (``katas/``), or nothing when they are at its top
+    (``layers.py``). Never the submission's own name, so that the same files sent under two
+    names get the same report; only plain characters, so a folder's name cannot write into a
+    message."""
+    rel = source.relative_to(root).as_posix() if source != root else ""
+    return re.sub(r"[^\w.\-/]", "_", f"{rel}/" if rel else "")[-80:]
+
+
+def prepare_labelled(submission: Path, scratch: Path) -> tuple[Path, list[str], str]:
+    """``prepare_with_notes``, and the ``label`` of the folder the modules came from."""
     submission = Path(submission)
     if not submission.exists():
         raise SubmissionError(f"{submission}: no such file or directory")
     if submission.is_file():
-        source, notes = survey(unpack(submission, scratch / "unpacked"))
+        root = unpack(submission, scratch / "unpacked")
     elif submission.is_dir():
-        source, notes = survey(submission)
+        root = submission
     else:
         raise SubmissionError(f"{submission.name}: not a directory or a regular file: not graded")
+    source, notes = survey(root)
     impl = scratch / "impl"
     impl.mkdir(parents=True)
     for module in manifest.MODULES:
@@ -177,7 +195,7 @@ def prepare_with_notes(submission: Path, scratch: Path) -> tuple[Path, list[str]
                 continue
             shutil.copyfile(src, impl / f"{module}.py")
     _copy_own_tests(submission if submission.is_dir() else scratch / "unpacked", source, impl)
-    return impl, notes
+    return impl, notes, label(submission, root, source)
 
 
 def _copy_own_tests(root: Path, source: Path, impl: Path) -> None:

@@ -71,7 +71,7 @@ class RemoteImplementation:
         if not self.path.is_dir():
             raise ImplementationError(f"implementation directory {self.path} does not exist")
         self.mode, self.memory_mb, self.import_timeout = mode, memory_mb, import_timeout
-        self.label = label or shown(self.path)
+        self.label = label if label is not None else shown(self.path)
         self._tmp = tempfile.TemporaryDirectory(prefix="nn-worker-")
         self.files = sandbox.worker_files(Path(self._tmp.name) / "w")
         self.broken: dict[str, str] = {}

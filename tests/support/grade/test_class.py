@@ -289,3 +289,7 @@ def test_one_message_met_by_many_checks_is_said_once_with_each_check_named():
     text = feedback.markdown(Report(student="ada", katas=[grade]))
     assert text.count(message) == 1 and text.count("\n### ") == 2 and "### 3 checks, one message" in text
     assert all(f"- check number {i}" in text for i in range(3)) and "### a check of its own" in text
+    for c in grade.checks[:3]:  # one parametrized check: its cases counted under one title
+        c["check"] = "one check, three cases"
+    text = feedback.markdown(Report(student="ada", katas=[grade]))
+    assert "- one check, three cases (3 cases)" in text and text.count("one check, three cases") == 1

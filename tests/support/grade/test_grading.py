@@ -104,6 +104,13 @@ def test_hostile_submission_gets_the_right_grade_for_every_kata(case, hostile_re
     assert report.score == sum(k.max_points for k in report.katas if k.kata not in must_fail)
 
 
+def test_messages_name_the_submissions_own_files(hostile_reports):
+    """layers.py, as the student sent it (the modules are at the submission's top): never the
+    grader's scratch copy, impl/layers.py."""
+    linear = next(k for k in hostile_reports["syntax-error"].katas if k.kata == "linear")
+    assert "layers.py, line" in linear.first_failure and "impl/" not in linear.first_failure
+
+
 def test_a_check_that_ran_past_its_time_limit_is_noted_for_the_gradebook(hostile_reports):
     """What the grader observed, in the report's notes (the gradebook's notes column)."""
     from nn.grade.reports import notes

@@ -110,6 +110,19 @@ def test_prepare_copies_the_kata_modules_alone(tmp_path):
     assert unpack.prepare(archive, tmp_path / "scratch2") == tmp_path / "scratch2" / "impl"
 
 
+@pytest.mark.parametrize("layout, expected", [("katas/", "katas/"), ("", ""), ("work/week 3/", "work/week_3/")])
+def test_messages_name_the_folder_the_modules_came_from_as_the_student_knows_it(tmp_path, layout, expected):
+    """Not the grader's scratch copy (impl/): the folder inside the submission, in plain characters."""
+    archive = make_zip(tmp_path / "ada.zip", katas(layout))
+    _, _, label = unpack.prepare_labelled(archive, tmp_path / "scratch")
+    assert label == expected
+    folder = tmp_path / "bea"
+    folder.mkdir()
+    for name, data in katas("").items():
+        (folder / name).write_bytes(data)
+    assert unpack.prepare_labelled(folder, tmp_path / "scratch2")[2] == ""  # the same files, the same words
+
+
 # -- the name and the content must agree --------------------------------------------------------------
 
 @pytest.mark.parametrize("made, named, says", [
