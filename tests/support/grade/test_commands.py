@@ -263,7 +263,7 @@ def test_a_crash_anywhere_in_one_submission_costs_that_one_only(tmp_path, klass,
     for p in list(klass.iterdir()):
         if p.name not in ("ada", "odd", "jean.dupont.zip"):
             shutil.rmtree(p) if p.is_dir() else p.unlink()
-    real_prepare, real_digest = unpack.prepare_with_notes, unpack.submission_digest
+    real_prepare, real_digest = unpack.prepare_labelled, unpack.submission_digest
 
     def prepare(sub, scratch):
         if where == "prepare" and sub.name == "ada":
@@ -275,7 +275,7 @@ def test_a_crash_anywhere_in_one_submission_costs_that_one_only(tmp_path, klass,
             raise ValueError("bad bytes")
         return real_digest(sub)
 
-    monkeypatch.setattr(unpack, "prepare_with_notes", prepare)
+    monkeypatch.setattr(unpack, "prepare_labelled", prepare)
     monkeypatch.setattr(unpack, "submission_digest", digest)
     fake.crash = {"ada"} if where == "engine" else set()
     code, _, stderr = run(["grade-all", klass, "--out", tmp_path / "g", "--csv", tmp_path / "g.csv"], capsys)
