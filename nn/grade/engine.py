@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from .. import manifest
@@ -70,7 +71,7 @@ def collection_errors(stdout: str, stderr: str, cap: int = 4000) -> str:
             break
         elif blocks:
             blocks[-1].append(line)
-    seen: dict[str, list[str]] = {}
+    seen: Counter = Counter()  # each distinct error, and how many test files met it
     for block in blocks:
         where = ""
         for i, line in enumerate(block):
@@ -80,9 +81,9 @@ def collection_errors(stdout: str, stderr: str, cap: int = 4000) -> str:
                 where = f"{m.group(1).removeprefix('tests/')}, line {m.group(2)}: {code}"
         errors = [line[1:].strip() for line in block if line.startswith("E ")]
         text = "\n".join(([where] if where else []) + ["  " + e for e in errors]) or "\n".join(block[:8])
-        seen.setdefault(text, []).append(text)
+        seen[text] += 1
     if seen:
-        text = "\n".join(f"{k}" + (f"\n  (met by {len(v)} test files)" if len(v) > 1 else "") for k, v in seen.items())
+        text = "\n".join(k + (f"\n  (met by {n} test files)" if n > 1 else "") for k, n in seen.items())
     else:
         text = "\n".join(line for line in stdout.splitlines() if line.startswith("ERROR")) \
             or (stdout[-2000:] + stderr[-2000:])

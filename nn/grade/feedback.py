@@ -7,6 +7,7 @@ hidden one fails reads "all visible checks pass", never "all checks pass".
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from .. import manifest
@@ -82,10 +83,8 @@ def markdown(report: Report, hints: bool = True) -> str:
                 lines += ["", f"### {c.get('check') or c.get('nodeid')}", ""]
             else:
                 lines += ["", f"### {len(group)} checks, one message", ""]
-                titles: dict = {}  # a parametrized check's cases, counted under one title
-                for g in group:
-                    title = g.get("check") or g.get("nodeid")
-                    titles[title] = titles.get(title, 0) + 1
+                # a parametrized check's cases, counted under one title
+                titles = Counter(g.get("check") or g.get("nodeid") for g in group)
                 lines += [f"- {title}" + (f" ({n} cases)" if n > 1 else "") for title, n in titles.items()] + [""]
             if c.get("misconception"):
                 lines += [f"Likely mistake: **{c['misconception']}**", ""]

@@ -18,14 +18,16 @@ import shutil
 from pathlib import Path
 
 from .. import manifest
+from .scoring import VISIBILITIES
 
 LOADER = '''"""Written by the grader: the hidden checks of one kata, under names that say their visibility."""
 import importlib
 from pathlib import Path
 
+from nn.grade.scoring import VISIBILITIES
+
 _ROOT = Path(__file__).resolve().parent
 _MODULES = []
-VISIBILITIES = ("visible", "hidden", "after_due_date")
 
 
 def _modules():
@@ -125,7 +127,6 @@ def problems(hidden: Path) -> list[str]:
     ``impl.fn("NAME")`` for a function no kata has (every student would fail it)."""
     katas = {k.name for k in manifest.katas()}
     functions = {f for k in manifest.katas() for f in k.functions}
-    visibilities = ("visible", "hidden", "after_due_date")
     found = []
     for path in (p for p in files(hidden) if p.suffix == ".py"):
         where = path.relative_to(hidden).as_posix()
@@ -142,9 +143,9 @@ def problems(hidden: Path) -> list[str]:
         for n in tree.body:
             if isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "VISIBILITY" for t in n.targets):
                 value = n.value.value if isinstance(n.value, ast.Constant) else None
-                if value not in visibilities:
+                if value not in VISIBILITIES:
                     found.append(f"{where}, line {n.lineno}: VISIBILITY = {ast.unparse(n.value)} is not one of "
-                                 f"{', '.join(visibilities)}")
+                                 f"{', '.join(VISIBILITIES)}")
         for n in ast.walk(tree):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "fn" and n.args \
                     and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str) \
@@ -153,25 +154,22 @@ def problems(hidden: Path) -> list[str]:
                              f"they are: {', '.join(sorted(functions))}")
         if not _is_test_module(path):
             continue
-        for kata, line in marks:
-            if kata not in katas:
-                found.append(f"{where}, line {line}: kata_{kata} is not a kata marker; the katas are: {', '.join(katas)}")
+        written = list(marks)  # every kata marker of the module, its own and its tests'
         for n in tree.body:
             is_test = (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")) \
                 or (isinstance(n, ast.ClassDef) and n.name.startswith("Test"))
             if not is_test:
                 continue
             own = [m for d in n.decorator_list for m in _kata_marks(d)]
-            for kata, line in own:
-                if kata not in katas:
-                    found.append(f"{where}, line {line}: kata_{kata} is not a kata marker; the katas are: "
-                                 f"{', '.join(katas)}")
+            written += own
             if not own and not marks:
                 found.append(f"{where}, line {n.lineno}: {n.name} has no kata marker (pytestmark = "
                              f"pytest.mark.kata_NAME, or a decorator): it would never run")
             for value, line in (v for d in n.decorator_list for v in _visibilities(d)):
-                if value not in visibilities:
-                    found.append(f"{where}, line {line}: visibility {value!r} is not one of {', '.join(visibilities)}")
+                if value not in VISIBILITIES:
+                    found.append(f"{where}, line {line}: visibility {value!r} is not one of {', '.join(VISIBILITIES)}")
+        found += [f"{where}, line {line}: kata_{kata} is not a kata marker; the katas are: {', '.join(katas)}"
+                  for kata, line in sorted(written, key=lambda m: m[1]) if kata not in katas]
     return found
 
 

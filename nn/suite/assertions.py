@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 
-from .tolerances import float32
 from . import diagnose as _diagnose
 
 
@@ -194,11 +193,6 @@ def assert_scalar(value, call: str, what: str = "result", m: int | None = None) 
             mid = "per-example"
         fail(f"{call} should return a single number, got {describe(a)}", mid)
     return float(a)
-
-
-def float32_atol(expected) -> float:
-    """The absolute part of the float32 tolerance (``nn.suite.tolerances.float32``)."""
-    return float32(expected).atol
 
 
 def assert_float_dtype(value, call: str, inputs: str, what: str = "result") -> np.ndarray:
